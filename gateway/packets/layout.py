@@ -1,0 +1,71 @@
+"""The shape of national records, read from ``schemas/dvcqg.xsd``.
+
+Field order, which fields repeat, which are nested records and which are integers are facts of
+the XSD; reading them from it keeps the renderers and the schema from drifting apart. The XSD
+follows a house style (named complexTypes, one xs:sequence each) that this reader relies on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from lxml import etree
+
+_XS = "{http://www.w3.org/2001/XMLSchema}"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One element of a record's sequence."""
+
+    name: str
+    type_name: str
+    repeated: bool
+    required: bool
+    record: bool
+    integer: bool
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Every record type of the schema, by type name, with its fields in schema order."""
+
+    namespace: str
+    records: dict[str, tuple[FieldSpec, ...]]
+    root_types: dict[str, str]
+
+    def fields(self, type_name: str) -> tuple[FieldSpec, ...]:
+        return self.records[type_name]
+
+
+@cache
+def load_layout(xsd_path: Path) -> Layout:
+    """Read the record layout of an XSD written in the house style (see module docstring)."""
+    root = etree.parse(str(xsd_path), parser=etree.XMLParser(no_network=True)).getroot()
+    namespace = root.get("targetNamespace", "")
+    integer_types = {
+        st.get("name")
+        for st in root.iterfind(f"{_XS}simpleType")
+        if st.find(f"{_XS}restriction").get("base") == "xs:integer"  # type: ignore[union-attr]
+    }
+    complex_names = {ct.get("name") for ct in root.iterfind(f"{_XS}complexType")}
+    records: dict[str, tuple[FieldSpec, ...]] = {}
+    for ct in root.iterfind(f"{_XS}complexType"):
+        specs = []
+        for el in ct.iterfind(f"{_XS}sequence/{_XS}element"):
+            type_name = str(el.get("type"))
+            specs.append(
+                FieldSpec(
+                    name=str(el.get("name")),
+                    type_name=type_name,
+                    repeated=el.get("maxOccurs") is not None,
+                    required=el.get("minOccurs", "1") != "0",
+                    record=type_name in complex_names,
+                    integer=type_name in integer_types,
+                )
+            )
+        records[str(ct.get("name"))] = tuple(specs)
+    root_types = {str(el.get("name")): str(el.get("type")) for el in root.iterfind(f"{_XS}element")}
+    return Layout(namespace=namespace, records=records, root_types=root_types)

@@ -1,0 +1,131 @@
+"""The packet's two renderings, JSON and XML, and the way back from each.
+
+Both carry the same data: ``to_json`` and ``to_xml`` of one packet, read back with ``from_json`` and
+``from_xml``, give equal packets with the same content hash. XML is built with lxml, element by
+element, in the order the XSD declares; never by string concatenation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from lxml import etree
+
+from gateway.packets.layout import Layout
+from gateway.packets.model import DOSSIER_TYPE, HISTORY_TYPE, DossierPacket, PacketMeta, Record
+from gateway.packets.schemas import default_layout
+
+PACKET_ELEMENT = "GoiHoSo"
+
+_META_FIELDS = (
+    ("Source", "source"),
+    ("Mapping", "mapping"),
+    ("MappingHash", "mapping_hash"),
+    ("Revision", "revision"),
+    ("SourceFile", "source_file"),
+    ("RecordIndex", "record_index"),
+)
+
+
+def meta_to_json(packet: DossierPacket) -> Record:
+    meta: Record = {key: getattr(packet.meta, attr) for key, attr in _META_FIELDS}
+    meta["ContentHash"] = packet.content_hash
+    return meta
+
+
+def to_json(packet: DossierPacket) -> Record:
+    """The packet as a JSON-ready dict: ``{"Meta", "HoSo", "QuaTrinhXuLy"}``."""
+    return {"Meta": meta_to_json(packet), "HoSo": packet.dossier, "QuaTrinhXuLy": list(packet.history)}
+
+
+def to_json_bytes(packet: DossierPacket, *, pretty: bool = False) -> bytes:
+    return orjson.dumps(to_json(packet), option=orjson.OPT_INDENT_2 if pretty else 0)
+
+
+def from_json(document: Mapping[str, Any], layout: Layout | None = None) -> DossierPacket:
+    """Read a packet back from its JSON form (already schema-valid)."""
+    meta = document["Meta"]
+    return DossierPacket.build(
+        PacketMeta(**{attr: meta[key] for key, attr in _META_FIELDS}),
+        document["HoSo"],
+        document.get("QuaTrinhXuLy", []),
+        layout,
+    )
+
+
+def record_to_xml(
+    parent: etree._Element | None, tag: str, record: Mapping[str, Any], type_name: str, layout: Layout
+) -> etree._Element:
+    """Append (or create, with ``parent`` None) the element for one record of type ``type_name``."""
+    ns = "{" + layout.namespace + "}"
+    element = etree.Element(ns + tag) if parent is None else etree.SubElement(parent, ns + tag)
+    for spec in layout.fields(type_name):
+        value = record.get(spec.name)
+        values = value if spec.repeated else [value]
+        for item in values or ():
+            if spec.record:
+                record_to_xml(element, spec.name, item, spec.type_name, layout)
+            elif item is None or item == "":
+                # Absent and empty mean the same ("no value"); an optional empty field is left out.
+                if spec.required:
+                    etree.SubElement(element, ns + spec.name).text = ""
+            else:
+                etree.SubElement(element, ns + spec.name).text = str(item)
+    return element
+
+
+def to_xml(packet: DossierPacket, layout: Layout | None = None) -> etree._Element:
+    """The packet as an lxml element ``<GoiHoSo>`` in the schema's namespace."""
+    layout = layout or default_layout()
+    ns = "{" + layout.namespace + "}"
+    root = etree.Element(ns + PACKET_ELEMENT, nsmap={None: layout.namespace})
+    meta = etree.SubElement(root, ns + "Meta")
+    for key, value in meta_to_json(packet).items():
+        etree.SubElement(meta, ns + key).text = str(value)
+    record_to_xml(root, "HoSo", packet.dossier, DOSSIER_TYPE, layout)
+    for step in packet.history:
+        record_to_xml(root, "QuaTrinhXuLy", step, HISTORY_TYPE, layout)
+    return root
+
+
+def to_xml_bytes(packet: DossierPacket, *, pretty: bool = False) -> bytes:
+    return bytes(etree.tostring(to_xml(packet), xml_declaration=True, encoding="UTF-8", pretty_print=pretty))
+
+
+def record_from_xml(element: etree._Element, type_name: str, layout: Layout) -> Record:
+    """Read one record element (already schema-valid) into a complete dict."""
+    by_name: dict[str, list[etree._Element]] = {}
+    for child in element:
+        if isinstance(child.tag, str):
+            by_name.setdefault(etree.QName(child).localname, []).append(child)
+    out: Record = {}
+    for spec in layout.fields(type_name):
+        children = by_name.get(spec.name, [])
+        if spec.record:
+            items = [record_from_xml(c, spec.type_name, layout) for c in children]
+        elif spec.integer:
+            items = [int(c.text or "0") for c in children]
+        else:
+            items = [c.text or "" for c in children]
+        if spec.repeated:
+            out[spec.name] = items
+        elif items:
+            out[spec.name] = items[0]
+        else:
+            out[spec.name] = None if spec.integer else ""
+    return out
+
+
+def from_xml(root: etree._Element, layout: Layout | None = None) -> DossierPacket:
+    """Read a packet back from its ``<GoiHoSo>`` element (already schema-valid)."""
+    layout = layout or default_layout()
+    packet = record_from_xml(root, "GoiHoSo", layout)
+    meta = packet["Meta"]
+    return DossierPacket.build(
+        PacketMeta(**{attr: meta[key] for key, attr in _META_FIELDS}),
+        packet["HoSo"],
+        packet["QuaTrinhXuLy"],
+        layout,
+    )

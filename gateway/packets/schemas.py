@@ -1,0 +1,76 @@
+"""Validation against ``schemas/``: the XSD (lxml) and the JSON Schema (jsonschema-rs).
+
+Both schemas are compiled once per ``SchemaSet`` and reused; nothing is ever fetched over the
+network (the XSD has no imports, the JSON Schema no remote ``$ref``). lxml and jsonschema-rs are
+the fast validators the hot path needs (see PERFORMANCE.md); their messages already carry the
+path of the offending field.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+from lxml import etree
+
+from gateway.errors import Violation
+from gateway.packets.layout import Layout, load_layout
+
+SCHEMA_DIR = Path(os.environ.get("DVCGW_SCHEMA_DIR", Path(__file__).resolve().parents[2] / "schemas"))
+XSD_FILE = "dvcqg.xsd"
+JSON_SCHEMA_FILE = "dvcqg.schema.json"
+
+
+@cache
+def default_layout() -> Layout:
+    return load_layout(SCHEMA_DIR / XSD_FILE)
+
+
+class SchemaSet:
+    """The compiled national schemas. Build once, share; validation methods are read-only."""
+
+    def __init__(self, schema_dir: Path = SCHEMA_DIR) -> None:
+        xsd_doc = etree.parse(str(schema_dir / XSD_FILE), parser=etree.XMLParser(no_network=True))
+        self._xsd = etree.XMLSchema(xsd_doc)
+        self.layout = load_layout(schema_dir / XSD_FILE)
+        document = json.loads((schema_dir / JSON_SCHEMA_FILE).read_text(encoding="utf-8"))
+        self._json_defs: dict[str, Any] = document["$defs"]
+        self._json_validators: dict[str, Any] = {}
+        self._json_schema_uri = document["$schema"]
+
+    def _json_validator(self, definition: str) -> Any:
+        validator = self._json_validators.get(definition)
+        if validator is None:
+            if definition not in self._json_defs:
+                raise KeyError(f"no JSON Schema definition named {definition!r}")
+            schema = {"$schema": self._json_schema_uri, "$ref": f"#/$defs/{definition}", "$defs": self._json_defs}
+            validator = jsonschema_rs.Draft202012Validator(schema)
+            self._json_validators[definition] = validator
+        return validator
+
+    def json_violations(self, document: Any, definition: str = "GoiHoSo") -> list[Violation]:
+        """Every violation of the JSON Schema definition ``definition`` by ``document``."""
+        validator = self._json_validator(definition)
+        if validator.is_valid(document):
+            return []
+        return [
+            Violation(path=_json_path(err.instance_path), message=err.message)
+            for err in validator.iter_errors(document)
+        ]
+
+    def xml_violations(self, element: etree._Element) -> list[Violation]:
+        """Every violation of the XSD by the document rooted at ``element``."""
+        if self._xsd.validate(element):
+            return []
+        return [Violation(path=e.path or f"line {e.line}", message=e.message) for e in self._xsd.error_log]
+
+
+def _json_path(parts: Any) -> str:
+    path = "$"
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path

@@ -91,6 +91,15 @@ def complete(record: Mapping[str, Any], type_name: str, layout: Layout) -> Recor
     return out
 
 
+def record_hash(record: Mapping[str, Any]) -> str:
+    """SHA-256 of one complete national record's canonical JSON (sorted keys, UTF-8).
+
+    This is the hash the portal simulator reports for a stored dossier, so that reconciliation can
+    compare the portal's record with the packet the gateway sent without fetching every field.
+    """
+    return hashlib.sha256(orjson.dumps(record, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
 def content_hash(dossier: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> str:
     """SHA-256 of the canonical JSON of the dossier and its history (sorted keys, NFC text).
 

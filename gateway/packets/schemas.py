@@ -41,6 +41,13 @@ class SchemaSet:
         self._json_defs: dict[str, Any] = document["$defs"]
         self._json_validators: dict[str, Any] = {}
         self._json_schema_uri = document["$schema"]
+        # jsonschema-rs reports a pattern failure by quoting the whole pattern; integrators are
+        # better served by the type's description ("a date-time yyyyMMddHHmmss ...").
+        self._pattern_descriptions = {
+            d["pattern"]: d["description"]
+            for d in self._json_defs.values()
+            if "pattern" in d and "description" in d
+        }
 
     def _json_validator(self, definition: str) -> Any:
         validator = self._json_validators.get(definition)
@@ -58,9 +65,17 @@ class SchemaSet:
         if validator.is_valid(document):
             return []
         return [
-            Violation(path=_json_path(err.instance_path), message=err.message)
+            Violation(path=_json_path(err.instance_path), message=self._explain(err.message))
             for err in validator.iter_errors(document)
         ]
+
+    def _explain(self, message: str) -> str:
+        head, sep, pattern = message.partition(" does not match ")
+        if sep:
+            description = self._pattern_descriptions.get(pattern.strip('"'))
+            if description:
+                return f"{head} is not {description}"
+        return message
 
     def xml_violations(self, element: etree._Element) -> list[Violation]:
         """Every violation of the XSD by the document rooted at ``element``."""

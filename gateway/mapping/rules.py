@@ -1,0 +1,296 @@
+"""Compiled mapping rules and how they turn a source tree into national records.
+
+A ``FieldRule`` produces one national field; an ``EachRule`` produces a list of records (fees,
+attachments, history) from a repeated source element. Rules are compiled once from the YAML
+(``gateway.mapping.spec``) and then applied to every record; all per-rule decisions (date form,
+code table, transforms, regular expressions) are made at compile time.
+
+Applying a rule never raises for bad data: it records a ``Problem`` (national field, source path,
+reason) in the ``Run`` and goes on, so one rejection lists every fault of the record.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from gateway.mapping.checks import masked
+from gateway.mapping.coverage import CoverageTracker
+from gateway.mapping.dates import BadDate, DateForm, to_national
+from gateway.mapping.paths import AmbiguousPath, Path, as_list, resolve, scalar
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a record cannot become a packet: the national field, where it came from, the reason."""
+
+    field: str
+    source: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.field} (from {self.source})" if self.source else self.field
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class Run:
+    """The state of mapping one record: its root, the clock, what went wrong, what was noted."""
+
+    root: Any
+    now: datetime
+    future_skew: timedelta
+    tracker: CoverageTracker | None = None
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    dossier: dict[str, Any] = field(default_factory=dict)
+
+
+class Missing:
+    """No value: absent, null or blank in the source."""
+
+
+MISSING = Missing()
+
+
+def table_key(value: Any) -> str:
+    """How a source value is looked up in a code table (JSON booleans become true/false)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@dataclass(frozen=True)
+class CodeTable:
+    name: str
+    entries: Mapping[str, str]
+
+    def describe_keys(self) -> str:
+        keys = list(self.entries)
+        shown = ", ".join(keys[:12]) + (", …" if len(keys) > 12 else "")
+        return shown
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """How one national field is produced. See docs/mapping-language.md for each option."""
+
+    name: str
+    line: int
+    path: Path | None = None
+    value: Any = None
+    copy: str | None = None
+    transforms: tuple[Callable[[str], str], ...] = ()
+    extract: re.Pattern[str] | None = None
+    date: DateForm | None = None
+    not_future: bool = False
+    table: CodeTable | None = None
+    integer: bool = False
+    required: bool = False
+    default: Any = None
+    max_length: int | None = None
+    truncate: bool = False
+    check: Callable[[Any], str | None] | None = None
+    pick: str | None = None
+    sensitive: bool = False
+    reason: str | None = None
+
+    @property
+    def rule_id(self) -> str:
+        return f"{self.name}@{self.line}"
+
+    def apply(self, context: Any, run: Run, where: str) -> Any:
+        """The field's value for ``context``, or None after recording a problem or when absent."""
+        path = self.path
+        source = path.text if path is not None else None
+        problems_before = len(run.problems)
+        try:
+            if path is not None:
+                raw: Any = resolve(path, context, run.root)
+            elif self.copy is not None:
+                raw = run.dossier.get(self.copy)
+            else:
+                raw = self.value
+        except AmbiguousPath as exc:
+            run.problems.append(Problem(where, source, str(exc)))
+            return None
+        if path is not None and path.fans_out:
+            value = self._reduce(raw, run, where, source)
+        else:
+            value = self._convert(raw, run, where, source)
+        if value is MISSING:
+            if self.default is not None:
+                value = self.default  # already a national value: no table, no transforms
+            else:
+                if self.required and len(run.problems) == problems_before:
+                    run.problems.append(Problem(where, source, self.reason or "required value is missing"))
+                return None
+        if run.tracker is not None:
+            run.tracker.rule_hit(self.rule_id)
+        if self.max_length is None and self.check is None:
+            return value
+        return self._finish(value, run, where, source)
+
+    def _reduce(self, values: list[Any], run: Run, where: str, source: str | None) -> Any:
+        converted = [self._convert(v, run, where, source) for v in values]
+        present = [v for v in converted if v is not MISSING and v != ""]
+        if not present:
+            return MISSING
+        if self.pick == "max":
+            return max(present)
+        if self.pick == "min":
+            return min(present)
+        if self.pick == "join":
+            return ", ".join(str(v) for v in present)
+        return present[0]
+
+    def _convert(self, raw: Any, run: Run, where: str, source: str | None) -> Any:
+        if raw is None:
+            return MISSING
+        if type(raw) is str:
+            text = raw.strip()
+        else:
+            value = scalar(raw)
+            if value is None:
+                return MISSING
+            if isinstance(value, dict | list):
+                run.problems.append(Problem(where, source, "expected a single value, found a structure"))
+                return MISSING
+            text = table_key(value).strip()
+        if text == "":
+            return MISSING
+        for transform in self.transforms:
+            text = transform(text)
+        if self.extract is not None:
+            match = self.extract.match(text)
+            if not match:
+                shown = masked(text) if self.sensitive else repr(text)
+                run.problems.append(Problem(where, source, self.reason or f"{shown} does not match {self.extract.pattern}"))
+                return MISSING
+            text = match.group(1) if match.groups() else match.group(0)
+        if self.date is not None:
+            try:
+                moment = self.date.parse(text)
+            except BadDate as exc:
+                run.problems.append(Problem(where, source, str(exc)))
+                return MISSING
+            if self.not_future and moment > run.now + run.future_skew:
+                run.problems.append(Problem(where, source, f"{text!r} lies in the future"))
+                return MISSING
+            text = to_national(moment)
+        if self.table is not None:
+            mapped = self.table.entries.get(text)
+            if mapped is None:
+                shown = masked(text) if self.sensitive else repr(text)
+                run.problems.append(
+                    Problem(
+                        where,
+                        source,
+                        self.reason
+                        or f"{shown} is not a known value (table {self.table.name}: {self.table.describe_keys()})",
+                    )
+                )
+                return MISSING
+            if run.tracker is not None:
+                run.tracker.table_hit(self.table.name, text)
+            return MISSING if mapped == "" else mapped
+        if self.integer:
+            try:
+                return int(text)
+            except ValueError:
+                run.problems.append(Problem(where, source, f"{text!r} is not a whole number"))
+                return MISSING
+        return text
+
+    def _finish(self, value: Any, run: Run, where: str, source: str | None) -> Any:
+        if self.max_length is not None and isinstance(value, str) and len(value) > self.max_length:
+            if not self.truncate:
+                run.problems.append(
+                    Problem(where, source, f"{len(value)} characters, over the limit of {self.max_length}")
+                )
+                return None
+            run.notes.append(f"{where}: truncated from {len(value)} to {self.max_length} characters")
+            value = value[: self.max_length]
+        if self.check is not None:
+            reason = self.check(value)
+            if reason is not None:
+                run.problems.append(Problem(where, source, reason))
+                return None
+        return value
+
+
+@dataclass(frozen=True)
+class Unpack:
+    """Splits a flat string item (``LP01:75000:1``) into named parts."""
+
+    separator: str
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EachRule:
+    """A list of national records made from a repeated source value."""
+
+    name: str
+    line: int
+    each: Path
+    fields: tuple[FieldRule | EachRule, ...]
+    split: str | None = None
+    unpack: Unpack | None = None
+    when: Path | None = None
+    check: Callable[[Any], str | None] | None = None
+
+    @property
+    def rule_id(self) -> str:
+        return f"{self.name}@{self.line}"
+
+    def items(self, context: Any, run: Run, where: str) -> list[tuple[int, Any]]:
+        try:
+            found = resolve(self.each, context, run.root)
+        except AmbiguousPath as exc:
+            run.problems.append(Problem(where, self.each.text, str(exc)))
+            return []
+        values = found if self.each.fans_out else as_list(found)
+        if self.split is not None:
+            values = [part.strip() for v in values if isinstance(v, str) for part in v.split(self.split)]
+            values = [v for v in values if v]
+        items: list[tuple[int, Any]] = []
+        for index, value in enumerate(values):
+            if self.unpack is not None:
+                parts = str(value).split(self.unpack.separator)
+                if len(parts) != len(self.unpack.names):
+                    expected = self.unpack.separator.join(self.unpack.names)
+                    run.problems.append(
+                        Problem(f"{where}[{index}]", self.each.text, f"{value!r} is not of the form {expected}")
+                    )
+                    continue
+                value = dict(zip(self.unpack.names, parts, strict=True))
+            if self.when is not None and resolve(self.when, value, run.root) in (None, "", []):
+                continue
+            items.append((index, value))
+        return items
+
+    def apply(self, context: Any, run: Run, where: str) -> list[dict[str, Any]]:
+        out = []
+        for index, item in self.items(context, run, where):
+            item_where = f"{where}[{index}]"
+            record = apply_rules(self.fields, item, run, item_where)
+            if self.check is not None:
+                reason = self.check(record)
+                if reason is not None:
+                    run.problems.append(Problem(item_where, self.each.text, reason))
+            out.append(record)
+        if out and run.tracker is not None:
+            run.tracker.rule_hit(self.rule_id)
+        return out
+
+
+def apply_rules(rules: tuple[FieldRule | EachRule, ...], context: Any, run: Run, where: str) -> dict[str, Any]:
+    """Apply ``rules`` in order to ``context``; the national record they produce."""
+    record: dict[str, Any] = {}
+    for rule in rules:
+        record[rule.name] = rule.apply(context, run, f"{where}.{rule.name}")
+    return record

@@ -17,10 +17,16 @@ def digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
 
 
+def tax_code_branch(text: str) -> str:
+    """A 13-digit tax code written as digits only gets its branch dash: ``NNNNNNNNNN-NNN``."""
+    return f"{text[:10]}-{text[10:]}" if len(text) == 13 and text.isdigit() else text
+
+
 TRANSFORMS: Mapping[str, Callable[[str], str]] = {
     "upper": str.upper,
     "lower": str.lower,
     "digits": digits,
     "length": lambda text: str(len(text)),
     "collapse_spaces": lambda text: _SPACES.sub(" ", text),
+    "tax_code_branch": tax_code_branch,
 }

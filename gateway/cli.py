@@ -1,0 +1,218 @@
+"""``dvcgw``: the command line. Parses, calls the library, maps outcomes to exit codes.
+
+Exit codes are the same for every command (gateway.exit_codes): 0 success; 1 some records
+rejected, packets invalid or fixtures failed; 2 usage, configuration or mapping error; 3 a
+required service is unreachable.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from gateway.config import Config, load_config
+from gateway.errors import ConfigError, InputError, MappingError
+from gateway.exit_codes import ExitCode
+from gateway.mapping import SourceMapping, load_mapping
+from gateway.packets import SchemaSet
+
+
+@dataclass
+class Context:
+    config: Config
+
+    def mapping(self, name: str) -> SourceMapping:
+        file = self.config.paths.mappings / f"{name}.yaml"
+        if not file.exists():
+            known = ", ".join(sorted(p.stem for p in self.config.paths.mappings.glob("*.yaml"))) or "none"
+            raise click.UsageError(f"no mapping named {name!r} in {self.config.paths.mappings} (known: {known})")
+        return load_mapping(file)
+
+    def mapping_names(self) -> list[str]:
+        return sorted(p.stem for p in self.config.paths.mappings.glob("*.yaml"))
+
+
+class Group(click.Group):
+    """Turns the gateway's configuration and mapping errors into exit code 2 with one clear line."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (ConfigError, MappingError) as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(ExitCode.USAGE)
+
+
+@click.group(cls=Group, epilog="Run 'dvcgw COMMAND --help' for the options and examples of each command.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="DVCGW_CONFIG",
+    help="Configuration file (default: config.yaml of the project; env DVCGW_CONFIG).",
+)
+@click.version_option(package_name="dvc-gateway")
+@click.pass_context
+def main(ctx: click.Context, config_file: Path | None) -> None:
+    """dvc-gateway: carries provincial dossiers to the National Public Service Portal."""
+    try:
+        ctx.obj = Context(load_config(config_file))
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(ExitCode.USAGE)
+
+
+@main.command(
+    epilog="""\b
+Examples:
+  dvcgw translate --source igate-json export.json
+  dvcgw translate --source motcua-xml --format xml --out out/ a.xml b.xml
+  dvcgw translate --source legacy-csv hoso.csv > packets.json 2> rejected.txt
+"""
+)
+@click.option("--source", "source", required=True, help="Mapping name: a file mappings/NAME.yaml.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "xml"]), default="json", show_default=True,
+    help="Rendering of the packets.",
+)  # fmt: skip
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path),
+    help="Write one file per packet into this folder instead of one document to stdout.",
+)  # fmt: skip
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def translate(obj: Context, source: str, fmt: str, out: Path | None, files: tuple[Path, ...]) -> None:
+    """Translate provincial export FILES into national dossier packets.
+
+    Packets go to stdout (a JSON array, or a <DanhSachGoiHoSo> XML document) or, with --out, one
+    file per packet. Every rejected record is reported on stderr, one line per problem: file,
+    record index, line, dossier code when known, field and reason. Exit code 1 when any record or
+    file was rejected; the other records are still translated.
+    """
+    from gateway.packets.output import PacketWriter
+    from gateway.translate import Rejection, Translated, Translator
+
+    schemas = SchemaSet()
+    translator = Translator(obj.mapping(source), schemas, future_skew=_skew(obj.config))
+    rejected = 0
+    with PacketWriter(schemas, fmt=fmt, out=out) as writer:
+        for file in files:
+            try:
+                for outcome in translator.translate_file(file):
+                    if isinstance(outcome, Translated):
+                        writer.write(outcome.packet)
+                        for note in outcome.notes:
+                            click.echo(f"note: {file}: {note}", err=True)
+                    elif isinstance(outcome, Rejection):
+                        rejected += 1
+                        for line in outcome.lines():
+                            click.echo(f"rejected: {line}", err=True)
+            except InputError as exc:
+                rejected += 1
+                click.echo(f"rejected: {exc}", err=True)
+    click.echo(f"{writer.count} packets, {rejected} rejected", err=True)
+    sys.exit(ExitCode.REJECTED if rejected else ExitCode.OK)
+
+
+@main.command(
+    epilog="""\b
+Examples:
+  dvcgw validate packets.json
+  dvcgw validate out/*.xml
+"""
+)
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def validate(files: tuple[Path, ...]) -> None:
+    """Validate packet FILES (JSON or XML) against the national schemas.
+
+    Each packet must be valid in its own rendering and in the other one, and its ContentHash must
+    match its content. Problems are printed one per line; exit code 1 when any file is invalid.
+    """
+    from gateway.packets.files import check_file
+
+    schemas = SchemaSet()
+    bad = 0
+    for file in files:
+        problems = check_file(file, schemas)
+        bad += bool(problems)
+        for problem in problems:
+            click.echo(problem, err=True)
+    click.echo(f"{len(files) - bad} valid, {bad} invalid", err=True)
+    sys.exit(ExitCode.REJECTED if bad else ExitCode.OK)
+
+
+@main.group()
+def mapping() -> None:
+    """Work on mappings: prove them against their fixtures."""
+
+
+@mapping.command(
+    "test",
+    epilog="""\b
+Examples:
+  dvcgw mapping test
+  dvcgw mapping test igate-json
+  dvcgw mapping test legacy-csv --update   # accept the current output as expected
+""",
+)
+@click.argument("names", nargs=-1)
+@click.option("--update", is_flag=True, help="Rewrite every expected.json with the current output.")
+@click.pass_obj
+def mapping_test(obj: Context, names: tuple[str, ...], update: bool) -> None:
+    """Run the fixtures of each mapping (all when no NAMES are given).
+
+    For every case under fixtures/NAME/, translate its input files and compare with expected.json;
+    a mismatch is printed field by field. Then a coverage report per mapping: source fields seen
+    in fixtures that no rule reads, rules never exercised, code-table entries never hit.
+    Exit code 1 when any case fails.
+    """
+    from gateway.mapping.fixtures import run_fixtures
+
+    schemas = SchemaSet()
+    failed = 0
+    for name in names or tuple(obj.mapping_names()):
+        result = run_fixtures(obj.mapping(name), obj.config.paths.fixtures / name, schemas, update=update)
+        if not result.cases:
+            click.echo(f"{name}: no fixtures in {obj.config.paths.fixtures / name}", err=True)
+            failed += 1
+        for case in result.cases:
+            status = "updated" if case.updated else ("ok" if case.passed else "FAILED")
+            click.echo(f"{name}/{case.name}: {status}")
+            for line in case.differences:
+                click.echo(f"    {line}")
+            failed += not case.passed
+        if result.coverage is not None:
+            click.echo("\n".join(result.coverage.lines()))
+    click.echo(f"{'all fixtures pass' if not failed else f'{failed} failing'}", err=True)
+    sys.exit(ExitCode.REJECTED if failed else ExitCode.OK)
+
+
+@main.command(
+    epilog="""\b
+Examples:
+  dvcgw demo
+  make demo
+"""
+)
+@click.pass_obj
+def demo(obj: Context) -> None:
+    """Translate the sample inputs of every mapping's fixtures into var/demo/, then validate them.
+
+    Writes each packet in both renderings and prints, per source, how many records became
+    packets, how many were rejected (on purpose: the fixtures include bad records) and whether
+    every packet file validates.
+    """
+    from gateway.demo import run_demo
+
+    sys.exit(run_demo(obj.config, obj.mapping_names(), obj.mapping))
+
+
+def _skew(config: Config) -> timedelta:
+    return timedelta(minutes=config.intake.future_skew_minutes)
+
+if __name__ == "__main__":
+    main()

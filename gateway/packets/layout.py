@@ -7,7 +7,7 @@ follows a house style (named complexTypes, one xs:sequence each) that this reade
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -35,9 +35,20 @@ class Layout:
     namespace: str
     records: dict[str, tuple[FieldSpec, ...]]
     root_types: dict[str, str]
+    _qualified: dict[str, tuple[tuple[str, FieldSpec], ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def fields(self, type_name: str) -> tuple[FieldSpec, ...]:
         return self.records[type_name]
+
+    def qualified_fields(self, type_name: str) -> tuple[tuple[str, FieldSpec], ...]:
+        """The fields of ``type_name`` with their namespaced element names (``{ns}Name``)."""
+        found = self._qualified.get(type_name)
+        if found is None:
+            ns = "{" + self.namespace + "}"
+            found = self._qualified[type_name] = tuple((ns + f.name, f) for f in self.records[type_name])
+        return found
 
 
 @cache

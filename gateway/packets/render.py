@@ -18,6 +18,7 @@ from gateway.packets.model import DOSSIER_TYPE, HISTORY_TYPE, DossierPacket, Pac
 from gateway.packets.schemas import default_layout
 
 PACKET_ELEMENT = "GoiHoSo"
+_sub = etree.SubElement
 
 _META_FIELDS = (
     ("Source", "source"),
@@ -59,20 +60,23 @@ def record_to_xml(
     parent: etree._Element | None, tag: str, record: Mapping[str, Any], type_name: str, layout: Layout
 ) -> etree._Element:
     """Append (or create, with ``parent`` None) the element for one record of type ``type_name``."""
-    ns = "{" + layout.namespace + "}"
-    element = etree.Element(ns + tag) if parent is None else etree.SubElement(parent, ns + tag)
-    for spec in layout.fields(type_name):
+    qname = "{" + layout.namespace + "}" + tag
+    element = etree.Element(qname) if parent is None else _sub(parent, qname)
+    for child_name, spec in layout.qualified_fields(type_name):
         value = record.get(spec.name)
-        values = value if spec.repeated else [value]
-        for item in values or ():
-            if spec.record:
-                record_to_xml(element, spec.name, item, spec.type_name, layout)
-            elif item is None or item == "":
-                # Absent and empty mean the same ("no value"); an optional empty field is left out.
-                if spec.required:
-                    etree.SubElement(element, ns + spec.name).text = ""
-            else:
-                etree.SubElement(element, ns + spec.name).text = str(item)
+        if spec.record:
+            for item in value if spec.repeated else [value]:
+                if item is not None:
+                    record_to_xml(element, spec.name, item, spec.type_name, layout)
+        elif spec.repeated:
+            for item in value or ():
+                _sub(element, child_name).text = str(item)
+        elif value is None or value == "":
+            # Absent and empty mean the same ("no value"); an optional empty field is left out.
+            if spec.required:
+                _sub(element, child_name)
+        else:
+            _sub(element, child_name).text = value if type(value) is str else str(value)
     return element
 
 

@@ -29,7 +29,9 @@ class Context:
         file = self.config.paths.mappings / f"{name}.yaml"
         if not file.exists():
             known = ", ".join(sorted(p.stem for p in self.config.paths.mappings.glob("*.yaml"))) or "none"
-            raise click.UsageError(f"no mapping named {name!r} in {self.config.paths.mappings} (known: {known})")
+            raise click.UsageError(
+                f"no mapping named {name!r} in {self.config.paths.mappings} (known: {known})"
+            )
         return load_mapping(file)
 
     def mapping_names(self) -> list[str]:
@@ -76,14 +78,21 @@ Examples:
 )
 @click.option("--source", "source", required=True, help="Mapping name: a file mappings/NAME.yaml.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["json", "xml"]), default="json", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "xml"]),
+    default="json",
+    show_default=True,
     help="Rendering of the packets.",
-)  # fmt: skip
+)
 @click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path),
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
     help="Write one file per packet into this folder instead of one document to stdout.",
-)  # fmt: skip
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+)
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.pass_obj
 def translate(obj: Context, source: str, fmt: str, out: Path | None, files: tuple[Path, ...]) -> None:
     """Translate provincial export FILES into national dossier packets.
@@ -125,7 +134,9 @@ Examples:
   dvcgw validate out/*.xml
 """
 )
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 def validate(files: tuple[Path, ...]) -> None:
     """Validate packet FILES (JSON or XML) against the national schemas.
 
@@ -213,6 +224,7 @@ def demo(obj: Context) -> None:
 
 def _skew(config: Config) -> timedelta:
     return timedelta(minutes=config.intake.future_skew_minutes)
+
 
 if __name__ == "__main__":
     main()

@@ -45,7 +45,7 @@ class SimConfig:
     port: int = 8089
     db: Path = Path("var/portal-sim.sqlite3")
     username: str = "dvcgw"
-    password: str = "dvcgw-sim"
+    password: str = "dvcgw-sim"  # noqa: S105 - the simulator's own test login, documented
     batch_max: int = 100
     session_ttl_s: int = 1800
     max_body_mb: int = 16
@@ -89,9 +89,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
     return Config(**sections)
 
 
-def _build(
-    cls: type, values: Any, file: str, section: str, environ: Mapping[str, str], base: Path
-) -> Any:
+def _build(cls: type, values: Any, file: str, section: str, environ: Mapping[str, str], base: Path) -> Any:
     if not isinstance(values, Mapping):
         raise ConfigError(f"{file}: section {section!r} must be a mapping")
     known = {f.name: f for f in dataclasses.fields(cls)}
@@ -127,9 +125,8 @@ def _check_env_name(name: str) -> None:
     rest = name[len(ENV_PREFIX) :].lower()
     for section, cls in SECTIONS.items():
         prefix = section + "_"
-        if rest.startswith(prefix):
-            if rest[len(prefix) :] in {f.name for f in dataclasses.fields(cls)}:
-                return
+        if rest.startswith(prefix) and rest[len(prefix) :] in {f.name for f in dataclasses.fields(cls)}:
+            return
     raise ConfigError(f"environment variable {name} matches no configuration key")
 
 

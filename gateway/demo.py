@@ -35,9 +35,10 @@ def run_demo(config: Config, names: list[str], load: Callable[[str], SourceMappi
         target = config.paths.var / "demo" / name
         inputs = [f for case in case_dirs(config.paths.fixtures / name) for f in sorted(case.glob("input*"))]
         packets = rejected = 0
-        with PacketWriter(schemas, fmt="json", out=target) as as_json, PacketWriter(
-            schemas, fmt="xml", out=target
-        ) as as_xml:
+        with (
+            PacketWriter(schemas, fmt="json", out=target) as as_json,
+            PacketWriter(schemas, fmt="xml", out=target) as as_xml,
+        ):
             for file in inputs:
                 try:
                     for outcome in translator.translate_file(file):
@@ -52,9 +53,10 @@ def run_demo(config: Config, names: list[str], load: Callable[[str], SourceMappi
         written = sorted(target.glob("*.json")) + sorted(target.glob("*.xml"))
         bad = [problem for file in written for problem in check_file(file, schemas)]
         invalid += len(bad)
+        verdict = "all valid" if not bad else f"{len(bad)} INVALID"
         click.echo(
             f"{name:12} {len(inputs):3} input files  {packets:4} packets  {rejected:3} rejected records  "
-            f"{len(written):4} files written to {_short(target)}  {'all valid' if not bad else f'{len(bad)} INVALID'}"
+            f"{len(written):4} files written to {_short(target)}  {verdict}"
         )
         for problem in bad:
             click.echo(f"    {problem}", err=True)

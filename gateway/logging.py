@@ -17,9 +17,22 @@ from typing import Any
 import structlog
 
 SENSITIVE_KEYS = frozenset(
-    {"password", "token", "session", "authorization", "so_dinh_danh", "sodinhdanh", "cccd", "cmnd",
-     "email", "phone", "so_dien_thoai", "sodienthoai", "dinhdanhchs"}
-)  # fmt: skip
+    {
+        "password",
+        "token",
+        "session",
+        "authorization",
+        "so_dinh_danh",
+        "sodinhdanh",
+        "cccd",
+        "cmnd",
+        "email",
+        "phone",
+        "so_dien_thoai",
+        "sodienthoai",
+        "dinhdanhchs",
+    }
+)
 # 9-12 digit runs (CMND, CCCD, phone numbers) and e-mail addresses inside free text.
 _DIGIT_RUN = re.compile(r"(?<![0-9])(?:\+?84|0)?[0-9]{8,11}(?![0-9])")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -65,8 +78,12 @@ def configure(*, level: str = "INFO", json_output: bool | None = None) -> None:
         cache_logger_on_first_use=True,
     )
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(structlog.stdlib.ProcessorFormatter(foreign_pre_chain=shared, processors=[
-        structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer]))
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -15,9 +15,11 @@ class UnsafeXml(ValueError):
     """The document is refused: too big, not well-formed, or uses DTD features."""
 
 
-def _parser() -> etree.XMLParser:
+def _parser(encoding: str | None = None) -> etree.XMLParser:
     # A parser is not thread-safe (lxml FAQ "Threading"): each call builds its own; it is cheap.
-    return etree.XMLParser(
+    # lxml-stubs 0.5.1 predates lxml 6's ``decompress`` and DocInfo.doctype: hence the ignores.
+    return etree.XMLParser(  # type: ignore[call-arg]
+        encoding=encoding,
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -28,16 +30,20 @@ def _parser() -> etree.XMLParser:
     )
 
 
-def parse(data: bytes, *, max_bytes: int) -> etree._Element:
-    """Parse untrusted XML bytes into an element tree, or raise ``UnsafeXml`` saying why."""
+def parse(data: bytes, *, max_bytes: int, encoding: str | None = None) -> etree._Element:
+    """Parse untrusted XML bytes into an element tree, or raise ``UnsafeXml`` saying why.
+
+    ``encoding``, when given, overrides the encoding declared in the prolog: for callers that
+    have already decoded the document themselves and hand over UTF-8.
+    """
     if len(data) > max_bytes:
         raise UnsafeXml(f"document is {len(data)} bytes, over the limit of {max_bytes} bytes")
     try:
-        root = etree.fromstring(data, parser=_parser())
+        root = etree.fromstring(data, parser=_parser(encoding))
     except etree.XMLSyntaxError as exc:
         raise UnsafeXml(f"not well-formed XML: {exc}") from exc
     tree = root.getroottree()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:  # type: ignore[union-attr]
         raise UnsafeXml("document declares a DOCTYPE; DTDs and entities are not accepted")
     for _ in root.iter(etree.Entity):
         raise UnsafeXml("document uses an entity reference; entities are not accepted")

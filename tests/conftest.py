@@ -51,9 +51,14 @@ def sample_dossier() -> dict[str, Any]:
             }
         ],
         "DanhSachLePhi": [
-            {"TenPhiLePhi": "Lệ phí cấp phép", "MaPhiLePhi": "LP01", "HinhThucThu": "2", "Gia": 75000,
-             "LoaiPhiLePhi": "1"}
-        ],  # fmt: skip
+            {
+                "TenPhiLePhi": "Lệ phí cấp phép",
+                "MaPhiLePhi": "LP01",
+                "HinhThucThu": "2",
+                "Gia": 75000,
+                "LoaiPhiLePhi": "1",
+            }
+        ],
     }
 
 

@@ -43,7 +43,7 @@ class DateForm:
             if self.strptime is None:
                 value = datetime.fromisoformat(text)
             else:
-                value = datetime.strptime(text, self.strptime)  # noqa: DTZ007 - zone applied below
+                value = datetime.strptime(text, self.strptime)
         except ValueError as exc:
             raise BadDate(f"{text!r} is not a date in the form {self.notation}") from exc
         if value.tzinfo is None:

@@ -136,11 +136,15 @@ def run_fixtures(
         actual = run_case(case, translator)
         expected_file = case / EXPECTED
         if update:
-            expected_file.write_text(json.dumps(actual, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            expected_file.write_text(
+                json.dumps(actual, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+            )
             result.cases.append(CaseResult(case.name, (), updated=True))
             continue
         if not expected_file.exists():
-            result.cases.append(CaseResult(case.name, (f"{EXPECTED} is missing (run with --update to write it)",)))
+            result.cases.append(
+                CaseResult(case.name, (f"{EXPECTED} is missing (run with --update to write it)",))
+            )
             continue
         expected = json.loads(expected_file.read_text(encoding="utf-8"))
         result.cases.append(CaseResult(case.name, tuple(differences(expected, actual))))
@@ -161,4 +165,3 @@ def coverage_report(mapping: SourceMapping, tracker: CoverageTracker) -> Coverag
     }
     unhit = sorted(f"{table}: {key}" for table, key in entries - tracker.tables_hit)
     return CoverageReport(mapping.name, tuple(unmapped), tuple(never), tuple(unhit))
-

@@ -168,7 +168,9 @@ class FieldRule:
             match = self.extract.match(text)
             if not match:
                 shown = masked(text) if self.sensitive else repr(text)
-                run.problems.append(Problem(where, source, self.reason or f"{shown} does not match {self.extract.pattern}"))
+                run.problems.append(
+                    Problem(where, source, self.reason or f"{shown} does not match {self.extract.pattern}")
+                )
                 return MISSING
             text = match.group(1) if match.groups() else match.group(0)
         if self.date is not None:
@@ -185,14 +187,9 @@ class FieldRule:
             mapped = self.table.entries.get(text)
             if mapped is None:
                 shown = masked(text) if self.sensitive else repr(text)
-                run.problems.append(
-                    Problem(
-                        where,
-                        source,
-                        self.reason
-                        or f"{shown} is not a known value (table {self.table.name}: {self.table.describe_keys()})",
-                    )
-                )
+                known = f"table {self.table.name}: {self.table.describe_keys()}"
+                reason = self.reason or f"{shown} is not a known value ({known})"
+                run.problems.append(Problem(where, source, reason))
                 return MISSING
             if run.tracker is not None:
                 run.tracker.table_hit(self.table.name, text)
@@ -264,7 +261,9 @@ class EachRule:
                 if len(parts) != len(self.unpack.names):
                     expected = self.unpack.separator.join(self.unpack.names)
                     run.problems.append(
-                        Problem(f"{where}[{index}]", self.each.text, f"{value!r} is not of the form {expected}")
+                        Problem(
+                            f"{where}[{index}]", self.each.text, f"{value!r} is not of the form {expected}"
+                        )
                     )
                     continue
                 value = dict(zip(self.unpack.names, parts, strict=True))
@@ -288,7 +287,9 @@ class EachRule:
         return out
 
 
-def apply_rules(rules: tuple[FieldRule | EachRule, ...], context: Any, run: Run, where: str) -> dict[str, Any]:
+def apply_rules(
+    rules: tuple[FieldRule | EachRule, ...], context: Any, run: Run, where: str
+) -> dict[str, Any]:
     """Apply ``rules`` in order to ``context``; the national record they produce."""
     record: dict[str, Any] = {}
     for rule in rules:

@@ -34,9 +34,24 @@ from gateway.packets.schemas import default_layout
 _TOP_KEYS = {"name", "description", "source", "timezone", "revision", "tables", "dossier", "history"}
 _SOURCE_KEYS = {"kind", "encoding", "root_element", "record_element", "delimiter", "max_file_mb", "max_depth"}
 _FIELD_KEYS = {
-    "path", "value", "copy", "transform", "extract", "date", "not_future", "table", "integer",
-    "required", "default", "max_length", "truncate", "check", "pick", "sensitive", "reason",
-}  # fmt: skip
+    "path",
+    "value",
+    "copy",
+    "transform",
+    "extract",
+    "date",
+    "not_future",
+    "table",
+    "integer",
+    "required",
+    "default",
+    "max_length",
+    "truncate",
+    "check",
+    "pick",
+    "sensitive",
+    "reason",
+}
 _EACH_KEYS = {"each", "fields", "split", "unpack", "when", "check"}
 _PICKS = {"first", "max", "min", "join"}
 
@@ -130,7 +145,9 @@ def load_mapping(file: FilePath, layout: Layout | None = None) -> SourceMapping:
     except (YAMLError, UnicodeDecodeError) as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         raise MappingError(str(file), None if line is None else line + 1, f"not valid YAML: {exc}") from exc
-    return _Compiler(str(file), layout or default_layout()).compile(document, hashlib.sha256(data).hexdigest())
+    return _Compiler(str(file), layout or default_layout()).compile(
+        document, hashlib.sha256(data).hexdigest()
+    )
 
 
 class _Compiler:
@@ -145,7 +162,9 @@ class _Compiler:
 
     def compile(self, doc: Any, sha256: str) -> SourceMapping:
         if not isinstance(doc, dict):
-            raise MappingError(self.file, 1, "a mapping file must be a YAML mapping (name:, source:, dossier: ...)")
+            raise MappingError(
+                self.file, 1, "a mapping file must be a YAML mapping (name:, source:, dossier: ...)"
+            )
         self._keys(doc, _TOP_KEYS, "the mapping")
         for key in ("name", "source", "revision", "dossier"):
             if key not in doc:
@@ -173,14 +192,18 @@ class _Compiler:
             zone=self.zone,
             revision=self._field("revision", doc["revision"], doc, "revision", None),
             dossier=self._record(dossier, "HoSo"),
-            history=None if history is None else self._each("QuaTrinhXuLy", history, doc, "history", "BuocXuLy"),
+            history=None
+            if history is None
+            else self._each("QuaTrinhXuLy", history, doc, "history", "BuocXuLy"),
             tables=self.tables,
         )
 
     def _keys(self, node: Any, allowed: set[str], what: str) -> None:
         for key in node:
             if key not in allowed:
-                raise self.fail(node, key, f"unknown key {key!r} in {what} (allowed: {', '.join(sorted(allowed))})")
+                raise self.fail(
+                    node, key, f"unknown key {key!r} in {what} (allowed: {', '.join(sorted(allowed))})"
+                )
 
     def _source(self, node: Any, parent: Any) -> SourceFormat:
         if not isinstance(node, dict):
@@ -237,7 +260,9 @@ class _Compiler:
         if "check" in node:
             check = ITEM_CHECKS.get(str(node["check"]))
             if check is None:
-                raise self.fail(node, "check", f"unknown item check {node['check']!r} (known: {', '.join(ITEM_CHECKS)})")
+                raise self.fail(
+                    node, "check", f"unknown item check {node['check']!r} (known: {', '.join(ITEM_CHECKS)})"
+                )
         return EachRule(
             name=name,
             line=_line(parent, key) or 0,
@@ -271,7 +296,9 @@ class _Compiler:
         if "path" in node:
             options["path"] = self._path(node, "path")
             if options["path"].fans_out and "pick" not in node:
-                raise self.fail(node_for_lines, "path", f"{name}: a path with [*] needs pick: first|max|min|join")
+                raise self.fail(
+                    node_for_lines, "path", f"{name}: a path with [*] needs pick: first|max|min|join"
+                )
         if "value" in node:
             options["value"] = node["value"]
         if "copy" in node:
@@ -280,7 +307,9 @@ class _Compiler:
             names = node["transform"] if isinstance(node["transform"], list) else [node["transform"]]
             for t in names:
                 if t not in TRANSFORMS:
-                    raise self.fail(node, "transform", f"unknown transform {t!r} (known: {', '.join(TRANSFORMS)})")
+                    raise self.fail(
+                        node, "transform", f"unknown transform {t!r} (known: {', '.join(TRANSFORMS)})"
+                    )
             options["transforms"] = tuple(TRANSFORMS[t] for t in names)
         if "extract" in node:
             try:
@@ -297,7 +326,9 @@ class _Compiler:
         if "check" in node:
             check = VALUE_CHECKS.get(str(node["check"]))
             if check is None:
-                raise self.fail(node, "check", f"unknown check {node['check']!r} (known: {', '.join(VALUE_CHECKS)})")
+                raise self.fail(
+                    node, "check", f"unknown check {node['check']!r} (known: {', '.join(VALUE_CHECKS)})"
+                )
             options["check"] = check
         if "pick" in node:
             if node["pick"] not in _PICKS:
@@ -323,7 +354,9 @@ class _Compiler:
     def _table(self, node: Any, name: str) -> CodeTable:
         table = node["table"]
         if isinstance(table, dict):
-            return CodeTable(f"{name} (inline)", {_key(k): "" if v is None else str(v) for k, v in table.items()})
+            return CodeTable(
+                f"{name} (inline)", {_key(k): "" if v is None else str(v) for k, v in table.items()}
+            )
         found = self.tables.get(str(table))
         if found is None:
             raise self.fail(node, "table", f"unknown code table {table!r} (tables: {', '.join(self.tables)})")

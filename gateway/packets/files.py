@@ -76,7 +76,9 @@ def _check_xml(path: Path, data: bytes, schemas: SchemaSet) -> Iterator[str]:
         yield from _cross_check(f"{path}: packet {index}", declared, packet, schemas, other="JSON")
 
 
-def _cross_check(where: str, declared: str, packet: DossierPacket, schemas: SchemaSet, other: str) -> Iterator[str]:
+def _cross_check(
+    where: str, declared: str, packet: DossierPacket, schemas: SchemaSet, other: str
+) -> Iterator[str]:
     where = f"{where} (dossier {packet.ma_ho_so})"
     if declared != packet.content_hash:
         yield f"{where}: ContentHash {declared} does not match the content ({packet.content_hash})"
@@ -91,7 +93,7 @@ def _cross_check(where: str, declared: str, packet: DossierPacket, schemas: Sche
 def xml_document(packets: list[DossierPacket], schemas: SchemaSet) -> etree._Element:
     """Several packets as one ``<DanhSachGoiHoSo>`` document."""
     ns = schemas.layout.namespace
-    root = etree.Element("{" + ns + "}DanhSachGoiHoSo", nsmap={None: ns})
+    root = etree.Element("{" + ns + "}DanhSachGoiHoSo", nsmap={None: ns})  # type: ignore[dict-item]
     for packet in packets:
         root.append(to_xml(packet, schemas.layout))
     return root

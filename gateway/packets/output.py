@@ -28,8 +28,14 @@ def packet_file_name(packet: DossierPacket, fmt: str) -> str:
 class PacketWriter:
     """Context manager writing validated packets in one rendering (``json`` or ``xml``)."""
 
-    def __init__(self, schemas: SchemaSet, *, fmt: str = "json", out: Path | None = None,
-                 stream: BinaryIO | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        schemas: SchemaSet,
+        *,
+        fmt: str = "json",
+        out: Path | None = None,
+        stream: BinaryIO | None = None,
+    ) -> None:
         self.schemas = schemas
         self.fmt = fmt
         self.out = out
@@ -60,7 +66,9 @@ class PacketWriter:
         else:
             if self.count == 0:
                 ns = self.schemas.layout.namespace.encode()
-                self.stream.write(b"<?xml version='1.0' encoding='UTF-8'?>\n<DanhSachGoiHoSo xmlns=\"" + ns + b"\">\n")
+                self.stream.write(
+                    b"<?xml version='1.0' encoding='UTF-8'?>\n<DanhSachGoiHoSo xmlns=\"" + ns + b'">\n'
+                )
             self.stream.write(data + b"\n")
         self.count += 1
 
@@ -73,7 +81,9 @@ class PacketWriter:
             self.stream.write(b"\n]\n" if self.count else b"]\n")
         elif self.count == 0:
             ns = self.schemas.layout.namespace.encode()
-            self.stream.write(b"<?xml version='1.0' encoding='UTF-8'?>\n<DanhSachGoiHoSo xmlns=\"" + ns + b"\"/>\n")
+            self.stream.write(
+                b"<?xml version='1.0' encoding='UTF-8'?>\n<DanhSachGoiHoSo xmlns=\"" + ns + b'"/>\n'
+            )
         else:
             self.stream.write(b"</DanhSachGoiHoSo>\n")
         self.stream.flush()

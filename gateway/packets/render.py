@@ -7,7 +7,7 @@ element, in the order the XSD declares; never by string concatenation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -65,7 +65,8 @@ def record_to_xml(
     for child_name, spec in layout.qualified_fields(type_name):
         value = record.get(spec.name)
         if spec.record:
-            for item in value if spec.repeated else [value]:
+            items: Iterable[Any] = (value or ()) if spec.repeated else (value,)
+            for item in items:
                 if item is not None:
                     record_to_xml(element, spec.name, item, spec.type_name, layout)
         elif spec.repeated:
@@ -84,7 +85,7 @@ def to_xml(packet: DossierPacket, layout: Layout | None = None) -> etree._Elemen
     """The packet as an lxml element ``<GoiHoSo>`` in the schema's namespace."""
     layout = layout or default_layout()
     ns = "{" + layout.namespace + "}"
-    root = etree.Element(ns + PACKET_ELEMENT, nsmap={None: layout.namespace})
+    root = etree.Element(ns + PACKET_ELEMENT, nsmap={None: layout.namespace})  # type: ignore[dict-item]
     meta = etree.SubElement(root, ns + "Meta")
     for key, value in meta_to_json(packet).items():
         etree.SubElement(meta, ns + key).text = str(value)
@@ -107,6 +108,7 @@ def record_from_xml(element: etree._Element, type_name: str, layout: Layout) -> 
     out: Record = {}
     for spec in layout.fields(type_name):
         children = by_name.get(spec.name, [])
+        items: list[Any]
         if spec.record:
             items = [record_from_xml(c, spec.type_name, layout) for c in children]
         elif spec.integer:

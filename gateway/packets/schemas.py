@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsonschema_rs
 from lxml import etree
@@ -54,7 +55,11 @@ class SchemaSet:
         if validator is None:
             if definition not in self._json_defs:
                 raise KeyError(f"no JSON Schema definition named {definition!r}")
-            schema = {"$schema": self._json_schema_uri, "$ref": f"#/$defs/{definition}", "$defs": self._json_defs}
+            schema = {
+                "$schema": self._json_schema_uri,
+                "$ref": f"#/$defs/{definition}",
+                "$defs": self._json_defs,
+            }
             validator = jsonschema_rs.Draft202012Validator(schema)
             self._json_validators[definition] = validator
         return validator
@@ -81,7 +86,8 @@ class SchemaSet:
         """Every violation of the XSD by the document rooted at ``element``."""
         if self._xsd.validate(element):
             return []
-        return [Violation(path=e.path or f"line {e.line}", message=e.message) for e in self._xsd.error_log]
+        entries = cast(Iterable[etree._LogEntry], self._xsd.error_log)
+        return [Violation(path=e.path or f"line {e.line}", message=e.message) for e in entries]
 
 
 def _json_path(parts: Any) -> str:

@@ -40,7 +40,10 @@ def test_translate_prints_packets_and_reports_rejections_with_exit_1(export: Pat
     assert result.returncode == 1
     [packet] = json.loads(result.stdout)
     assert packet["HoSo"]["MaHoSo"] == "000.00.22.H33-210604-0001"
-    assert f"rejected: {export}, record 1, line 1, dossier 000.00.22.H33-210604-0002, field HoSo.TrangThaiHoSo" in result.stderr
+    assert (
+        f"rejected: {export}, record 1, line 1, dossier 000.00.22.H33-210604-0002, field HoSo.TrangThaiHoSo"
+        in result.stderr
+    )
     assert "'LOST' is not a known value" in result.stderr
 
 

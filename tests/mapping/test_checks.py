@@ -23,7 +23,11 @@ def test_a_valid_citizen_id_passes() -> None:
 
 @pytest.mark.parametrize(
     ("value", "words"),
-    [("09120300456", "12 digits"), ("000203004567", "province code 000"), ("091903004567", "century/sex digit 9")],
+    [
+        ("09120300456", "12 digits"),
+        ("000203004567", "province code 000"),
+        ("091903004567", "century/sex digit 9"),
+    ],
 )
 def test_invalid_citizen_ids_are_explained(value: str, words: str) -> None:
     assert words in str(checks.cccd(value))

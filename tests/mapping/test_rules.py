@@ -132,9 +132,7 @@ def test_truncation_declared_by_the_mapping_is_applied_and_noted(mapping: Source
 
 
 def test_a_value_over_the_limit_without_truncation_is_a_problem(mapping: SourceMapping) -> None:
-    assert _reasons(_map(mapping, other="abcdef")) == [
-        "HoSo.ThongTinKhac: 6 characters, over the limit of 5"
-    ]
+    assert _reasons(_map(mapping, other="abcdef")) == ["HoSo.ThongTinKhac: 6 characters, over the limit of 5"]
 
 
 def test_an_identity_is_built_from_a_flat_column(mapping: SourceMapping) -> None:

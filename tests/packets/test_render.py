@@ -48,7 +48,9 @@ def test_content_hash_treats_absent_and_empty_optional_fields_alike() -> None:
 
 def test_content_hash_ignores_provenance() -> None:
     a = DossierPacket.build(sample_meta(source_file="a.json"), sample_dossier(), sample_history())
-    b = DossierPacket.build(sample_meta(source_file="b.json", record_index=7), sample_dossier(), sample_history())
+    b = DossierPacket.build(
+        sample_meta(source_file="b.json", record_index=7), sample_dossier(), sample_history()
+    )
     assert a.content_hash == b.content_hash
 
 
@@ -56,7 +58,9 @@ def test_content_hash_changes_with_content(make_packet: Callable[..., DossierPac
     assert make_packet().content_hash != make_packet(TrangThaiHoSo="9").content_hash
 
 
-def test_content_hash_is_the_hash_of_the_xml_rendering_read_back(make_packet: Callable[..., DossierPacket]) -> None:
+def test_content_hash_is_the_hash_of_the_xml_rendering_read_back(
+    make_packet: Callable[..., DossierPacket],
+) -> None:
     packet = make_packet()
     reread = from_xml(etree.fromstring(to_xml_bytes(packet)))
     assert content_hash(reread.dossier, reread.history) == packet.content_hash

@@ -11,8 +11,8 @@ import pytest
 from lxml import etree
 
 from gateway.packets import DossierPacket, SchemaSet
-from gateway.packets.schemas import JSON_SCHEMA_FILE, SCHEMA_DIR, XSD_FILE
 from gateway.packets.render import to_json, to_xml
+from gateway.packets.schemas import JSON_SCHEMA_FILE, SCHEMA_DIR, XSD_FILE
 from tests.conftest import sample_dossier, sample_history, sample_meta
 
 NS = "{urn:dvc-gateway:dvcqg:1}"
@@ -46,7 +46,9 @@ VALID: dict[str, Mutation] = {
     "status 10": _set("HoSo.TrangThaiHoSo", "10"),
     "a summary of exactly 1000 characters": _set("HoSo.TrichYeuHoSo", "ệ" * 1000),
     "a processor name of exactly 50 characters": _set("QuaTrinhXuLy.0.NguoiXuLy", "x" * 50),
-    "a 13-character tax code with branch": _set("HoSo.DinhDanhCHS.0", {"LoaiDinhDanh": "3", "SoDinhDanh": "0100233488-001"}),
+    "a 13-character tax code with branch": _set(
+        "HoSo.DinhDanhCHS.0", {"LoaiDinhDanh": "3", "SoDinhDanh": "0100233488-001"}
+    ),
     "no identity at all": _set("HoSo.DinhDanhCHS", []),
     "a fee of zero": _set("HoSo.DanhSachLePhi.0.Gia", 0),
     "an agency code of a ministry": _set("HoSo.MaHoSo", "000.00.01.G12-251231-12"),

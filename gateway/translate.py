@@ -110,7 +110,9 @@ class Translator:
             source_file=record.provenance.file,
             record_index=record.provenance.index,
         )
-        packet = DossierPacket.build(meta, mapped.dossier, mapped.history, self.schemas.layout)
+        packet = DossierPacket.build(
+            meta, mapped.dossier, mapped.history, self.schemas.layout, already_complete=True
+        )
         violations = self.schemas.json_violations(to_json(packet))
         if violations:
             problems = tuple(Problem(v.path.removeprefix("$."), None, v.message) for v in violations)

@@ -14,10 +14,17 @@ from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 NATIONAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-NATIONAL_FORMAT = "%Y%m%d%H%M%S"
 
-# Vendor notation → strptime directives; longest tokens first so "yyyy" wins over "yy".
-_TOKENS = {"yyyy": "%Y", "MM": "%m", "dd": "%d", "HH": "%H", "mm": "%M", "ss": "%S"}
+# Vendor notation → regular-expression groups. A compiled pattern plus the datetime constructor
+# (which rejects 30 February) is several times faster than strptime on the hot path.
+_TOKENS = {
+    "yyyy": r"(?P<year>[0-9]{4})",
+    "MM": r"(?P<month>[0-9]{2})",
+    "dd": r"(?P<day>[0-9]{2})",
+    "HH": r"(?P<hour>[0-9]{2})",
+    "mm": r"(?P<minute>[0-9]{2})",
+    "ss": r"(?P<second>[0-9]{2})",
+}
 _TOKEN_RE = re.compile("|".join(_TOKENS))
 _MIN_YEAR, _MAX_YEAR = 1900, 2099
 
@@ -35,19 +42,31 @@ class DateForm:
     """A compiled date form: ``parse(text)`` gives an aware datetime."""
 
     notation: str
-    strptime: str | None
+    pattern: re.Pattern[str] | None
     zone: tzinfo
 
     def parse(self, text: str) -> datetime:
         try:
-            if self.strptime is None:
+            if self.pattern is None:
                 value = datetime.fromisoformat(text)
+                if value.tzinfo is None:
+                    value = value.replace(tzinfo=self.zone)
             else:
-                value = datetime.strptime(text, self.strptime)
+                match = self.pattern.fullmatch(text)
+                if match is None:
+                    raise ValueError(text)
+                parts = match.groupdict()
+                value = datetime(
+                    int(parts["year"]),
+                    int(parts["month"]),
+                    int(parts["day"]),
+                    int(parts.get("hour") or 0),
+                    int(parts.get("minute") or 0),
+                    int(parts.get("second") or 0),
+                    tzinfo=self.zone,
+                )
         except ValueError as exc:
             raise BadDate(f"{text!r} is not a date in the form {self.notation}") from exc
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=self.zone)
         if not _MIN_YEAR <= value.year <= _MAX_YEAR:
             raise BadDate(f"{text!r} lies outside the years {_MIN_YEAR}-{_MAX_YEAR}")
         return value
@@ -56,16 +75,30 @@ class DateForm:
 def compile_form(notation: str, zone: tzinfo) -> DateForm:
     """Compile ``iso`` or a vendor pattern; raise ``DateFormatError`` for anything else."""
     if notation == "iso":
-        return DateForm(notation="ISO 8601 (2021-06-04T08:15:00+07:00)", strptime=None, zone=zone)
-    directives = _TOKEN_RE.sub(lambda m: _TOKENS[m.group(0)], notation)
-    leftover = re.sub(r"%[YmdHMS]", "", directives)
+        return DateForm(notation="ISO 8601 (2021-06-04T08:15:00+07:00)", pattern=None, zone=zone)
+    pieces = []
+    position = 0
+    for token in _TOKEN_RE.finditer(notation):
+        pieces.append(re.escape(notation[position : token.start()]))
+        pieces.append(_TOKENS[token.group(0)])
+        position = token.end()
+    pieces.append(re.escape(notation[position:]))
+    leftover = _TOKEN_RE.sub("", notation)
     if re.search(r"[A-Za-z]", leftover):
         raise DateFormatError(
             f"date form {notation!r} has unknown letters; use iso or the tokens yyyy MM dd HH mm ss"
         )
-    return DateForm(notation=notation, strptime=directives, zone=zone)
+    found = _TOKEN_RE.findall(notation)
+    if len(set(found)) != len(found) or not {"yyyy", "MM", "dd"} <= set(found):
+        raise DateFormatError(f"date form {notation!r} needs yyyy, MM and dd, each once")
+    return DateForm(notation=notation, pattern=re.compile("".join(pieces)), zone=zone)
 
 
 def to_national(value: datetime) -> str:
     """An aware datetime as the national ``yyyyMMddHHmmss`` in Asia/Ho_Chi_Minh."""
-    return value.astimezone(NATIONAL_TZ).strftime(NATIONAL_FORMAT)
+    if value.tzinfo is not NATIONAL_TZ:
+        value = value.astimezone(NATIONAL_TZ)
+    return (
+        f"{value.year:04d}{value.month:02d}{value.day:02d}"
+        f"{value.hour:02d}{value.minute:02d}{value.second:02d}"
+    )

@@ -97,13 +97,23 @@ class FieldRule:
     pick: str | None = None
     sensitive: bool = False
     reason: str | None = None
+    empty: Any = ""
+    """What the field holds when there is no value: "" for text, None for numbers and the revision."""
+    plain: bool = False
+    """Set by the compiler when the text is taken as it is (no transform, table, date...)."""
 
     @property
     def rule_id(self) -> str:
         return f"{self.name}@{self.line}"
 
-    def apply(self, context: Any, run: Run, where: str) -> Any:
-        """The field's value for ``context``, or None after recording a problem or when absent."""
+    def at(self, parent: str) -> str:
+        """The national field's path, e.g. ``HoSo.DinhDanhCHS[0].SoDinhDanh`` (built only for problems)."""
+        return f"{parent}.{self.name}" if parent else self.name
+
+    def apply(self, context: Any, run: Run, parent: str) -> Any:
+        """The field's value for ``context``; ``empty`` when absent or after recording a problem.
+
+        ``parent`` is the path of the record being built, for the words of a problem."""
         path = self.path
         source = path.text if path is not None else None
         problems_before = len(run.problems)
@@ -115,27 +125,29 @@ class FieldRule:
             else:
                 raw = self.value
         except AmbiguousPath as exc:
-            run.problems.append(Problem(where, source, str(exc)))
-            return None
+            run.problems.append(Problem(self.at(parent), source, str(exc)))
+            return self.empty
         if path is not None and path.fans_out:
-            value = self._reduce(raw, run, where, source)
+            value = self._reduce(raw, run, parent, source)
         else:
-            value = self._convert(raw, run, where, source)
+            value = self._convert(raw, run, parent, source)
         if value is MISSING:
             if self.default is not None:
                 value = self.default  # already a national value: no table, no transforms
             else:
                 if self.required and len(run.problems) == problems_before:
-                    run.problems.append(Problem(where, source, self.reason or "required value is missing"))
-                return None
+                    run.problems.append(
+                        Problem(self.at(parent), source, self.reason or "required value is missing")
+                    )
+                return self.empty
         if run.tracker is not None:
             run.tracker.rule_hit(self.rule_id)
         if self.max_length is None and self.check is None:
             return value
-        return self._finish(value, run, where, source)
+        return self._finish(value, run, parent, source)
 
-    def _reduce(self, values: list[Any], run: Run, where: str, source: str | None) -> Any:
-        converted = [self._convert(v, run, where, source) for v in values]
+    def _reduce(self, values: list[Any], run: Run, parent: str, source: str | None) -> Any:
+        converted = [self._convert(v, run, parent, source) for v in values]
         present = [v for v in converted if v is not MISSING and v != ""]
         if not present:
             return MISSING
@@ -147,17 +159,21 @@ class FieldRule:
             return ", ".join(str(v) for v in present)
         return present[0]
 
-    def _convert(self, raw: Any, run: Run, where: str, source: str | None) -> Any:
+    def _convert(self, raw: Any, run: Run, parent: str, source: str | None) -> Any:
         if raw is None:
             return MISSING
         if type(raw) is str:
             text = raw.strip()
+            if self.plain:
+                return text or MISSING
         else:
             value = scalar(raw)
             if value is None:
                 return MISSING
             if isinstance(value, dict | list):
-                run.problems.append(Problem(where, source, "expected a single value, found a structure"))
+                run.problems.append(
+                    Problem(self.at(parent), source, "expected a single value, found a structure")
+                )
                 return MISSING
             text = table_key(value).strip()
         if text == "":
@@ -169,7 +185,11 @@ class FieldRule:
             if not match:
                 shown = masked(text) if self.sensitive else repr(text)
                 run.problems.append(
-                    Problem(where, source, self.reason or f"{shown} does not match {self.extract.pattern}")
+                    Problem(
+                        self.at(parent),
+                        source,
+                        self.reason or f"{shown} does not match {self.extract.pattern}",
+                    )
                 )
                 return MISSING
             text = match.group(1) if match.groups() else match.group(0)
@@ -177,10 +197,10 @@ class FieldRule:
             try:
                 moment = self.date.parse(text)
             except BadDate as exc:
-                run.problems.append(Problem(where, source, str(exc)))
+                run.problems.append(Problem(self.at(parent), source, str(exc)))
                 return MISSING
             if self.not_future and moment > run.now + run.future_skew:
-                run.problems.append(Problem(where, source, f"{text!r} lies in the future"))
+                run.problems.append(Problem(self.at(parent), source, f"{text!r} lies in the future"))
                 return MISSING
             text = to_national(moment)
         if self.table is not None:
@@ -189,7 +209,7 @@ class FieldRule:
                 shown = masked(text) if self.sensitive else repr(text)
                 known = f"table {self.table.name}: {self.table.describe_keys()}"
                 reason = self.reason or f"{shown} is not a known value ({known})"
-                run.problems.append(Problem(where, source, reason))
+                run.problems.append(Problem(self.at(parent), source, reason))
                 return MISSING
             if run.tracker is not None:
                 run.tracker.table_hit(self.table.name, text)
@@ -198,24 +218,30 @@ class FieldRule:
             try:
                 return int(text)
             except ValueError:
-                run.problems.append(Problem(where, source, f"{text!r} is not a whole number"))
+                run.problems.append(Problem(self.at(parent), source, f"{text!r} is not a whole number"))
                 return MISSING
         return text
 
-    def _finish(self, value: Any, run: Run, where: str, source: str | None) -> Any:
+    def _finish(self, value: Any, run: Run, parent: str, source: str | None) -> Any:
         if self.max_length is not None and isinstance(value, str) and len(value) > self.max_length:
             if not self.truncate:
                 run.problems.append(
-                    Problem(where, source, f"{len(value)} characters, over the limit of {self.max_length}")
+                    Problem(
+                        self.at(parent),
+                        source,
+                        f"{len(value)} characters, over the limit of {self.max_length}",
+                    )
                 )
-                return None
-            run.notes.append(f"{where}: truncated from {len(value)} to {self.max_length} characters")
+                return self.empty
+            run.notes.append(
+                f"{self.at(parent)}: truncated from {len(value)} to {self.max_length} characters"
+            )
             value = value[: self.max_length]
         if self.check is not None:
             reason = self.check(value)
             if reason is not None:
-                run.problems.append(Problem(where, source, reason))
-                return None
+                run.problems.append(Problem(self.at(parent), source, reason))
+                return self.empty
         return value
 
 
@@ -234,7 +260,7 @@ class EachRule:
     name: str
     line: int
     each: Path
-    fields: tuple[FieldRule | EachRule, ...]
+    fields: RecordRules
     split: str | None = None
     unpack: Unpack | None = None
     when: Path | None = None
@@ -272,11 +298,12 @@ class EachRule:
             items.append((index, value))
         return items
 
-    def apply(self, context: Any, run: Run, where: str) -> list[dict[str, Any]]:
+    def apply(self, context: Any, run: Run, parent: str) -> list[dict[str, Any]]:
+        where = f"{parent}.{self.name}" if parent else self.name
         out = []
         for index, item in self.items(context, run, where):
             item_where = f"{where}[{index}]"
-            record = apply_rules(self.fields, item, run, item_where)
+            record = self.fields.apply(item, run, item_where)
             if self.check is not None:
                 reason = self.check(record)
                 if reason is not None:
@@ -287,11 +314,22 @@ class EachRule:
         return out
 
 
-def apply_rules(
-    rules: tuple[FieldRule | EachRule, ...], context: Any, run: Run, where: str
-) -> dict[str, Any]:
-    """Apply ``rules`` in order to ``context``; the national record they produce."""
-    record: dict[str, Any] = {}
-    for rule in rules:
-        record[rule.name] = rule.apply(context, run, f"{where}.{rule.name}")
-    return record
+@dataclass(frozen=True)
+class RecordRules:
+    """The rules of one national record type, and the record's empty shape.
+
+    Applying them yields a complete record in schema order: fields no rule maps are present and
+    empty (``""`` or ``[]``), so packets need no second pass to be complete.
+    """
+
+    rules: tuple[FieldRule | EachRule, ...]
+    template: dict[str, Any]
+    unmapped_lists: tuple[str, ...]
+
+    def apply(self, context: Any, run: Run, where: str) -> dict[str, Any]:
+        record = dict(self.template)
+        for name in self.unmapped_lists:
+            record[name] = []
+        for rule in self.rules:
+            record[rule.name] = rule.apply(context, run, where)
+        return record

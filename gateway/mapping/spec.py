@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path as FilePath
 from typing import Any
@@ -26,7 +26,7 @@ from gateway.mapping.checks import ITEM_CHECKS, VALUE_CHECKS
 from gateway.mapping.coverage import CoverageTracker
 from gateway.mapping.dates import DateFormatError, compile_form
 from gateway.mapping.paths import Path, PathSyntaxError, parse_path
-from gateway.mapping.rules import CodeTable, EachRule, FieldRule, Problem, Run, Unpack, apply_rules
+from gateway.mapping.rules import CodeTable, EachRule, FieldRule, Problem, RecordRules, Run, Unpack
 from gateway.mapping.transforms import TRANSFORMS
 from gateway.packets.layout import Layout
 from gateway.packets.schemas import default_layout
@@ -77,7 +77,7 @@ class SourceMapping:
     source: SourceFormat
     zone: ZoneInfo
     revision: FieldRule
-    dossier: tuple[FieldRule | EachRule, ...]
+    dossier: RecordRules
     history: EachRule | None
     tables: dict[str, CodeTable]
 
@@ -93,21 +93,21 @@ class SourceMapping:
         run = Run(root=tree, now=now, future_skew=future_skew, tracker=tracker)
         if tracker is not None:
             tracker.saw_record(tree)
-        revision = self.revision.apply(tree, run, "revision")
-        dossier = apply_rules(self.dossier, tree, run, "HoSo")
+        revision = self.revision.apply(tree, run, "")
+        dossier = self.dossier.apply(tree, run, "HoSo")
         run.dossier = dossier
-        history = self.history.apply(tree, run, "QuaTrinhXuLy") if self.history else []
+        history = self.history.apply(tree, run, "") if self.history else []
         return MappedRecord(dossier, history, revision, run.problems, run.notes)
 
     def rules(self) -> Iterator[FieldRule | EachRule]:
         """Every rule, depth first (the revision rule included)."""
         yield self.revision
-        stack: list[FieldRule | EachRule] = [*self.dossier, *([self.history] if self.history else [])]
+        stack: list[FieldRule | EachRule] = [*self.dossier.rules, *([self.history] if self.history else [])]
         while stack:
             rule = stack.pop(0)
             yield rule
             if isinstance(rule, EachRule):
-                stack[:0] = list(rule.fields)
+                stack[:0] = list(rule.fields.rules)
 
     def mapped_patterns(self) -> set[str]:
         """The source paths the rules read, list markers removed (for the coverage report)."""
@@ -120,11 +120,11 @@ class SourceMapping:
                     found.add(base)
                     if rule.when is not None:
                         found.add(_join(base, rule.when))
-                    walk(rule.fields, base)
+                    walk(rule.fields.rules, base)
                 elif rule.path is not None:
                     found.add(_join(prefix, rule.path))
 
-        walk((self.revision, *self.dossier, *([self.history] if self.history else [])), "")
+        walk((self.revision, *self.dossier.rules, *([self.history] if self.history else [])), "")
         return {p.replace("[]", "") for p in found}
 
 
@@ -190,7 +190,7 @@ class _Compiler:
             sha256=sha256,
             source=self._source(doc["source"], doc),
             zone=self.zone,
-            revision=self._field("revision", doc["revision"], doc, "revision", None),
+            revision=replace(self._field("revision", doc["revision"], doc, "revision", None), empty=None),
             dossier=self._record(dossier, "HoSo"),
             history=None
             if history is None
@@ -227,7 +227,7 @@ class _Compiler:
             options["max_depth"] = int(node["max_depth"])
         return SourceFormat(**options)
 
-    def _record(self, node: Any, type_name: str) -> tuple[FieldRule | EachRule, ...]:
+    def _record(self, node: Any, type_name: str) -> RecordRules:
         specs = {spec.name: spec for spec in self.layout.fields(type_name)}
         rules: list[FieldRule | EachRule] = []
         for name, rule in node.items():
@@ -244,7 +244,10 @@ class _Compiler:
                 if spec.repeated:
                     raise self.fail(node, name, f"{name} repeats; map it with each:")
                 rules.append(self._field(name, rule, node, name, spec))
-        return tuple(rules)
+        mapped = {rule.name for rule in rules}
+        template = {spec.name: None if spec.integer else "" for spec in specs.values()}
+        lists = tuple(spec.name for spec in specs.values() if spec.repeated and spec.name not in mapped)
+        return RecordRules(rules=tuple(rules), template=template, unmapped_lists=lists)
 
     def _each(self, name: str, node: Any, parent: Any, key: str, type_name: str) -> EachRule:
         if not isinstance(node, dict) or "each" not in node or "fields" not in node:
@@ -349,6 +352,10 @@ class _Compiler:
             options["reason"] = str(node["reason"])
         if spec is not None and spec.integer:
             options["integer"] = True
+            options["empty"] = None
+        options["plain"] = not any(
+            options.get(k) for k in ("transforms", "extract", "date", "table", "integer")
+        )
         return FieldRule(**options)
 
     def _table(self, node: Any, name: str) -> CodeTable:

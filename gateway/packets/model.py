@@ -57,11 +57,20 @@ class DossierPacket:
         dossier: Mapping[str, Any],
         history: Sequence[Mapping[str, Any]] = (),
         layout: Layout | None = None,
+        *,
+        already_complete: bool = False,
     ) -> DossierPacket:
-        """Complete the records against the schema layout and compute the content hash."""
-        layout = layout or default_layout()
-        full = complete(dossier, DOSSIER_TYPE, layout)
-        steps = tuple(complete(step, HISTORY_TYPE, layout) for step in history)
+        """Complete the records against the schema layout and compute the content hash.
+
+        ``already_complete`` skips the completion for records that are complete by construction
+        (what a mapping produces); anything else must be completed.
+        """
+        if already_complete:
+            full, steps = dict(dossier), tuple(dict(step) for step in history)
+        else:
+            layout = layout or default_layout()
+            full = complete(dossier, DOSSIER_TYPE, layout)
+            steps = tuple(complete(step, HISTORY_TYPE, layout) for step in history)
         return cls(meta=meta, dossier=full, history=steps, content_hash=content_hash(full, steps))
 
 

@@ -7,6 +7,7 @@ element, in the order the XSD declares; never by string concatenation.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -18,7 +19,6 @@ from gateway.packets.model import DOSSIER_TYPE, HISTORY_TYPE, DossierPacket, Pac
 from gateway.packets.schemas import default_layout
 
 PACKET_ELEMENT = "GoiHoSo"
-_sub = etree.SubElement
 
 _META_FIELDS = (
     ("Source", "source"),
@@ -60,24 +60,27 @@ def record_to_xml(
     parent: etree._Element | None, tag: str, record: Mapping[str, Any], type_name: str, layout: Layout
 ) -> etree._Element:
     """Append (or create, with ``parent`` None) the element for one record of type ``type_name``."""
-    qname = "{" + layout.namespace + "}" + tag
-    element = etree.Element(qname) if parent is None else _sub(parent, qname)
-    for child_name, spec in layout.qualified_fields(type_name):
+    element = copy.deepcopy(layout.template(tag, type_name))
+    for child, (_, spec) in zip(list(element), layout.qualified_fields(type_name), strict=True):
         value = record.get(spec.name)
-        if spec.record:
+        if spec.record or spec.repeated:
             items: Iterable[Any] = (value or ()) if spec.repeated else (value,)
             for item in items:
-                if item is not None:
-                    record_to_xml(element, spec.name, item, spec.type_name, layout)
-        elif spec.repeated:
-            for item in value or ():
-                _sub(element, child_name).text = str(item)
+                if spec.record and item is not None:
+                    child.addprevious(record_to_xml(None, spec.name, item, spec.type_name, layout))
+                elif item is not None:
+                    twin = copy.deepcopy(child)
+                    twin.text = str(item)
+                    child.addprevious(twin)
+            element.remove(child)
         elif value is None or value == "":
             # Absent and empty mean the same ("no value"); an optional empty field is left out.
-            if spec.required:
-                _sub(element, child_name)
+            if not spec.required:
+                element.remove(child)
         else:
-            _sub(element, child_name).text = value if type(value) is str else str(value)
+            child.text = value if type(value) is str else str(value)
+    if parent is not None:
+        parent.append(element)
     return element
 
 

@@ -73,6 +73,13 @@ def _described(result: MappedRecord) -> list[str]:
     return [str(p) for p in result.problems]
 
 
+def test_mapped_records_are_complete_and_in_schema_order(mapping: SourceMapping) -> None:
+    dossier = _map(mapping).dossier
+    assert list(dossier)[:3] == ["MaHoSo", "MaTTHC", "TenTTHC"]
+    assert dossier["MaTTHC"] == ""
+    assert dossier["TaiLieuNop"] == []
+
+
 def test_a_local_date_becomes_the_national_form(mapping: SourceMapping) -> None:
     assert _map(mapping).dossier["NgayTiepNhan"] == "20210604081500"
 
@@ -158,8 +165,8 @@ def test_an_identity_of_unknown_length_is_masked_in_the_reason(mapping: SourceMa
 def test_split_and_unpack_make_a_list_of_records(mapping: SourceMapping) -> None:
     result = _map(mapping, fees_flat="LP01:75000|LP02:0")
     assert result.dossier["DanhSachLePhi"] == [
-        {"MaPhiLePhi": "LP01", "Gia": 75000, "LoaiPhiLePhi": "1"},
-        {"MaPhiLePhi": "LP02", "Gia": 0, "LoaiPhiLePhi": "1"},
+        {"TenPhiLePhi": "", "MaPhiLePhi": "LP01", "HinhThucThu": "", "Gia": 75000, "LoaiPhiLePhi": "1"},
+        {"TenPhiLePhi": "", "MaPhiLePhi": "LP02", "HinhThucThu": "", "Gia": 0, "LoaiPhiLePhi": "1"},
     ]
 
 

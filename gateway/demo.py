@@ -7,6 +7,7 @@ Rejections are expected (the fixtures hold bad records on purpose) and are count
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -33,6 +34,7 @@ def run_demo(config: Config, names: list[str], load: Callable[[str], SourceMappi
             load(name), schemas, future_skew=timedelta(minutes=config.intake.future_skew_minutes)
         )
         target = config.paths.var / "demo" / name
+        shutil.rmtree(target, ignore_errors=True)  # the demo's own output of an earlier run
         inputs = [f for case in case_dirs(config.paths.fixtures / name) for f in sorted(case.glob("input*"))]
         packets = rejected = 0
         with (

@@ -7,13 +7,15 @@ act on. Reasons never repeat a personal identifier in full: rejections end up in
 from __future__ import annotations
 
 import re
+from datetime import date
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from stdnum.vn import mst
 
 _MA_HO_SO = re.compile(
-    r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[GH][0-9]{2}-[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])-[0-9]{1,10}$"
+    r"^[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[GH][0-9]{2}-"
+    r"(?P<yy>[0-9]{2})(?P<mm>0[1-9]|1[0-2])(?P<dd>0[1-9]|[12][0-9]|3[01])-[0-9]{1,10}$"
 )
 _MA_TTHC = re.compile(r"^[0-9]\.[0-9]{6}$")
 _DIGITS = re.compile(r"^[0-9]+$")
@@ -25,7 +27,12 @@ def masked(value: str) -> str:
 
 
 def ma_ho_so(value: Any) -> str | None:
-    if _MA_HO_SO.match(str(value)):
+    match = _MA_HO_SO.match(str(value))
+    if match:
+        try:
+            date(2000 + int(match["yy"]), int(match["mm"]), int(match["dd"]))
+        except ValueError:
+            return f"dossier code {value!r} has date part {match['yy']}{match['mm']}{match['dd']}, not a real date yyMMdd"
         return None
     return (
         f"dossier code {value!r} is not of the form <agency code>-<yyMMdd>-<digits> "

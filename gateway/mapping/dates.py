@@ -26,6 +26,12 @@ _TOKENS = {
     "ss": r"(?P<second>[0-9]{2})",
 }
 _TOKEN_RE = re.compile("|".join(_TOKENS))
+# datetime.fromisoformat also takes dates alone, week dates and compact forms; a dialect that
+# promises "date-time with offset" gets exactly that, checked first.
+_ISO_OFFSET = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})"
+)
+_ISO_LOCAL = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?")
 _MIN_YEAR, _MAX_YEAR = 1900, 2099
 
 
@@ -42,12 +48,14 @@ class DateForm:
     """A compiled date form: ``parse(text)`` gives an aware datetime."""
 
     notation: str
-    pattern: re.Pattern[str] | None
+    pattern: re.Pattern[str]
     zone: tzinfo
 
     def parse(self, text: str) -> datetime:
         try:
-            if self.pattern is None:
+            if self.pattern is _ISO_OFFSET or self.pattern is _ISO_LOCAL:
+                if not self.pattern.fullmatch(text):
+                    raise ValueError(text)
                 value = datetime.fromisoformat(text)
                 if value.tzinfo is None:
                     value = value.replace(tzinfo=self.zone)
@@ -75,7 +83,11 @@ class DateForm:
 def compile_form(notation: str, zone: tzinfo) -> DateForm:
     """Compile ``iso`` or a vendor pattern; raise ``DateFormatError`` for anything else."""
     if notation == "iso":
-        return DateForm(notation="ISO 8601 (2021-06-04T08:15:00+07:00)", pattern=None, zone=zone)
+        return DateForm(
+            notation="ISO 8601 with offset (2021-06-04T08:15:00+07:00)", pattern=_ISO_OFFSET, zone=zone
+        )
+    if notation == "iso-local":
+        return DateForm(notation="ISO 8601 local time (2021-06-04T08:15:00)", pattern=_ISO_LOCAL, zone=zone)
     pieces = []
     position = 0
     for token in _TOKEN_RE.finditer(notation):

@@ -169,6 +169,12 @@ class FieldRule:
         else:
             value = scalar(raw)
             if value is None:
+                if isinstance(raw, dict) and any(not str(key).startswith("@") for key in raw):
+                    # A JSON object where one value belongs (an XML element with attributes only
+                    # simply has no text).
+                    run.problems.append(
+                        Problem(self.at(parent), source, "expected a single value, found a structure")
+                    )
                 return MISSING
             if isinstance(value, dict | list):
                 run.problems.append(
@@ -303,8 +309,10 @@ class EachRule:
         out = []
         for index, item in self.items(context, run, where):
             item_where = f"{where}[{index}]"
+            problems_before = len(run.problems)
             record = self.fields.apply(item, run, item_where)
-            if self.check is not None:
+            # An item whose fields already failed would only get a second, vaguer complaint.
+            if self.check is not None and len(run.problems) == problems_before:
                 reason = self.check(record)
                 if reason is not None:
                     run.problems.append(Problem(item_where, self.each.text, reason))

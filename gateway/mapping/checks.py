@@ -7,8 +7,8 @@ act on. Reasons never repeat a personal identifier in full: rejections end up in
 from __future__ import annotations
 
 import re
-from datetime import date
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
 
 from stdnum.vn import mst
@@ -32,7 +32,8 @@ def ma_ho_so(value: Any) -> str | None:
         try:
             date(2000 + int(match["yy"]), int(match["mm"]), int(match["dd"]))
         except ValueError:
-            return f"dossier code {value!r} has date part {match['yy']}{match['mm']}{match['dd']}, not a real date yyMMdd"
+            yymmdd = f"{match['yy']}{match['mm']}{match['dd']}"
+            return f"dossier code {value!r} has date part {yymmdd}, not a real date yyMMdd"
         return None
     return (
         f"dossier code {value!r} is not of the form <agency code>-<yyMMdd>-<digits> "

@@ -112,6 +112,8 @@ def resolve(path: Path, context: Any, root: Any) -> Any:
         return current
     node = root if path.from_root else context
     for key in path.keys:
+        if key == TEXT_KEY and type(node) is str:
+            return node  # an element without attributes is its text already
         if type(node) is not dict:
             if isinstance(node, list) and len(node) == 1:
                 node = node[0]

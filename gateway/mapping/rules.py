@@ -97,6 +97,9 @@ class FieldRule:
     pick: str | None = None
     sensitive: bool = False
     reason: str | None = None
+    """The words of a rejection when the value does not fit (extract, code table)."""
+    if_missing: str | None = None
+    """The words of a rejection when a required value is missing."""
     empty: Any = ""
     """What the field holds when there is no value: "" for text, None for numbers and the revision."""
     plain: bool = False
@@ -137,7 +140,7 @@ class FieldRule:
             else:
                 if self.required and len(run.problems) == problems_before:
                     run.problems.append(
-                        Problem(self.at(parent), source, self.reason or "required value is missing")
+                        Problem(self.at(parent), source, self.if_missing or "required value is missing")
                     )
                 return self.empty
         if run.tracker is not None:
@@ -194,7 +197,9 @@ class FieldRule:
                     Problem(
                         self.at(parent),
                         source,
-                        self.reason or f"{shown} does not match {self.extract.pattern}",
+                        f"{shown}: {self.reason}"
+                        if self.reason
+                        else f"{shown} does not match {self.extract.pattern}",
                     )
                 )
                 return MISSING
@@ -214,7 +219,9 @@ class FieldRule:
             if mapped is None:
                 shown = masked(text) if self.sensitive else repr(text)
                 known = f"table {self.table.name}: {self.table.describe_keys()}"
-                reason = self.reason or f"{shown} is not a known value ({known})"
+                reason = (
+                    f"{shown}: {self.reason}" if self.reason else f"{shown} is not a known value ({known})"
+                )
                 run.problems.append(Problem(self.at(parent), source, reason))
                 return MISSING
             if run.tracker is not None:

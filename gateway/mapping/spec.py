@@ -51,6 +51,7 @@ _FIELD_KEYS = {
     "pick",
     "sensitive",
     "reason",
+    "if_missing",
 }
 _EACH_KEYS = {"each", "fields", "split", "unpack", "when", "check"}
 _PICKS = {"first", "max", "min", "join"}
@@ -348,8 +349,9 @@ class _Compiler:
             raise self.fail(node, "truncate", "truncate: true needs max_length:")
         if "default" in node:
             options["default"] = node["default"] if isinstance(node["default"], int) else str(node["default"])
-        if "reason" in node:
-            options["reason"] = str(node["reason"])
+        for key in ("reason", "if_missing"):
+            if key in node:
+                options[key] = str(node[key])
         if spec is not None and spec.integer:
             options["integer"] = True
             options["empty"] = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -79,8 +80,10 @@ class SchemaSet:
         if sep:
             description = self._pattern_descriptions.get(pattern.strip('"'))
             if description:
-                return f"{head} is not {description}"
-        return message
+                message = f"{head} is not {description}"
+        # The validator quotes the offending value; a long one is usually personal text that
+        # belongs in no log. Its start is enough to find it.
+        return _LONG_QUOTED.sub(lambda m: m.group(0)[:41] + '…"', message)
 
     def xml_violations(self, element: etree._Element) -> list[Violation]:
         """Every violation of the XSD by the document rooted at ``element``."""
@@ -88,6 +91,9 @@ class SchemaSet:
             return []
         entries = cast(Iterable[etree._LogEntry], self._xsd.error_log)
         return [Violation(path=e.path or f"line {e.line}", message=e.message) for e in entries]
+
+
+_LONG_QUOTED = re.compile(r'"[^"]{40,}"')
 
 
 def _json_path(parts: Any) -> str:

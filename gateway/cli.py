@@ -19,6 +19,7 @@ from gateway.errors import ConfigError, InputError, MappingError
 from gateway.exit_codes import ExitCode
 from gateway.mapping import SourceMapping, load_mapping
 from gateway.packets import SchemaSet
+from gateway.sim.command import portal_sim
 
 
 @dataclass
@@ -225,6 +226,8 @@ def demo(obj: Context) -> None:
 def _skew(config: Config) -> timedelta:
     return timedelta(minutes=config.intake.future_skew_minutes)
 
+
+main.add_command(portal_sim)
 
 if __name__ == "__main__":
     main()

@@ -35,7 +35,6 @@ class IntakeConfig:
 class PathsConfig:
     mappings: Path = Path("mappings")
     fixtures: Path = Path("fixtures")
-    schemas: Path = Path("schemas")
     var: Path = Path("var")
 
 

@@ -9,7 +9,6 @@ path of the offending field.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterable
 from functools import cache
@@ -22,7 +21,7 @@ from lxml import etree
 from gateway.errors import Violation
 from gateway.packets.layout import Layout, load_layout
 
-SCHEMA_DIR = Path(os.environ.get("DVCGW_SCHEMA_DIR", Path(__file__).resolve().parents[2] / "schemas"))
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 XSD_FILE = "dvcqg.xsd"
 JSON_SCHEMA_FILE = "dvcqg.schema.json"
 

@@ -1,0 +1,160 @@
+"""``dvcgw portal-sim``: run the simulated national portal (also ``python -m gateway.sim``).
+
+Thin on purpose: read the configuration, parse the options, bind the socket, hand the app to
+uvicorn, map failures to the shared exit codes. Everything the server does lives in ``app`` and
+the modules it wires.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import signal
+import socket
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import NoReturn
+
+import click
+import structlog
+import uvicorn
+
+from gateway.config import SimConfig, load_config
+from gateway.errors import ConfigError, StoreError
+from gateway.exit_codes import ExitCode
+from gateway.logging import configure as configure_logging
+from gateway.sim.app import create_app
+from gateway.sim.faults import FaultSpec, FaultSpecError, load_spec
+
+# A hung or slow call may hold shutdown this long before uvicorn cancels it.
+_GRACEFUL_S = 3
+
+EPILOG = """\b
+Fault spec keys (JSON; all optional; an unknown key is an error):
+  seed, error_rate, latency_ms [min, max], hang_rate, hang_phase,
+  outage, rate_limit_per_s, session_ttl_s, lose_rate
+  (see docs/portal-sim.md; change them at run time with PUT /_sim/faults)
+
+\b
+Examples:
+  dvcgw portal-sim
+  dvcgw portal-sim --port 9000 --db /tmp/portal-sim.sqlite3
+  dvcgw portal-sim --faults '{"seed": 7, "error_rate": 0.1, "latency_ms": [5, 50]}'
+  dvcgw portal-sim --faults @faults.json
+  DVCGW_SIM_PASSWORD=s3cret python -m gateway.sim --port 0
+  curl -s http://127.0.0.1:8089/_sim/stats
+"""
+
+
+@click.command("portal-sim", epilog=EPILOG)
+@click.option("--host", help="Address to bind (default from config.yaml sim.host: 127.0.0.1).")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), help="Port to bind; 0 picks a free one (default 8089)."
+)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite file of the portal's store (default var/portal-sim.sqlite3); created if missing.",
+)
+@click.option("--faults", "faults_text", metavar="SPEC", help="Fault spec: JSON text, or @FILE holding it.")
+def portal_sim(host: str | None, port: int | None, db: Path | None, faults_text: str | None) -> None:
+    """Run the simulated national portal until SIGTERM or Ctrl-C.
+
+    Serves the JSON API (POST /api/v1/login, POST /api/v1/integration), the SOAP
+    binding (POST /soap, WSDL at GET /soap?wsdl) and the truth and control API
+    for tests under /_sim/ (loopback only). Credentials come from
+    DVCGW_SIM_USERNAME / DVCGW_SIM_PASSWORD (defaults in config.yaml).
+    """
+    config = _sim_config(click.get_current_context())
+    config = dataclasses.replace(
+        config,
+        host=host if host is not None else config.host,
+        port=port if port is not None else config.port,
+        db=db if db is not None else config.db,
+    )
+    try:
+        spec = load_spec(faults_text) if faults_text else FaultSpec()
+    except FaultSpecError as exc:
+        raise click.BadParameter(str(exc), param_hint="--faults") from exc
+    # The gateway's one chain (with redaction); uvicorn's own loggers are routed through it.
+    configure_logging(level="INFO")
+    sock = _bind(config)
+    sys.exit(int(_serve(config, spec, sock)))
+
+
+def _serve(config: SimConfig, spec: FaultSpec, sock: socket.socket) -> ExitCode:
+    server: uvicorn.Server | None = None
+    try:
+        app = create_app(config, spec, stopping=lambda: server is not None and server.should_exit)
+    except StoreError as exc:
+        sock.close()
+        _fail(ExitCode.UNAVAILABLE, str(exc))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            lifespan="on",
+            log_config=None,
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+            timeout_graceful_shutdown=_GRACEFUL_S,
+        )
+    )
+    bound_host, bound_port = sock.getsockname()[:2]
+    url = (
+        f"http://{bound_host}:{bound_port}"
+        if ":" not in bound_host
+        else f"http://[{bound_host}]:{bound_port}"
+    )
+    structlog.get_logger(__name__).info(
+        "portal-sim listening", url=url, db=str(config.db), faults=spec.to_json(), batch_max=config.batch_max
+    )
+    # uvicorn restores the handlers it found and re-raises the signal after a graceful shutdown;
+    # finding ours (which only note it) means a signalled stop ends with exit code 0, not -15.
+    previous = {sig: signal.signal(sig, _noted) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.run(sockets=[sock])
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        sock.close()
+    structlog.get_logger(__name__).info("portal-sim stopped")
+    return ExitCode.OK
+
+
+def _sim_config(ctx: click.Context) -> SimConfig:
+    # Under ``dvcgw`` the group has read the configuration already (honouring --config).
+    parent = ctx.find_root().obj
+    loaded = getattr(getattr(parent, "config", None), "sim", None)
+    if isinstance(loaded, SimConfig):
+        return loaded
+    try:
+        return load_config().sim
+    except ConfigError as exc:
+        _fail(ExitCode.USAGE, str(exc))
+
+
+def _bind(config: SimConfig) -> socket.socket:
+    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+    # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on accepted sockets whose proto says
+    # TCP, and without it every response (headers and body written apart) waits ~40 ms for the
+    # client's delayed ACK (Nagle), capping a keep-alive connection at ~20 requests per second.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((config.host, config.port))
+        # Listening now (not when uvicorn starts) lets early clients queue instead of being refused.
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        _fail(ExitCode.USAGE, f"cannot listen on {config.host}:{config.port}: {exc.strerror}")
+    return sock
+
+
+def _noted(signum: int, frame: FrameType | None) -> None:
+    """Signal handler left in place for uvicorn's re-raise: the stop already happened."""
+
+
+def _fail(code: ExitCode, message: str) -> NoReturn:
+    click.echo(f"portal-sim: {message}", err=True)
+    sys.exit(int(code))

@@ -1,0 +1,130 @@
+"""The simulated portal as one object: what every transport (JSON, SOAP, admin) holds.
+
+It owns the collaborators (store, compiled schemas, sessions, fault injector, operations) and the
+steps every portal call shares whatever its transport: the fault gate before processing (outage,
+rate limit, injected errors, latency, hangs), the hang after processing, the session check, and
+the counting of refused calls. Collaborators are passed in, never global, so a test can build a
+portal on its own store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+import structlog
+from starlette.requests import Request
+
+from gateway.config import SimConfig
+from gateway.packets.schemas import SchemaSet
+from gateway.sim.auth import Sessions
+from gateway.sim.codes import CallRefused, ErrorCode
+from gateway.sim.faults import Decision, FaultInjector, FaultSpec
+from gateway.sim.service import PortalService
+from gateway.sim.store import SimStore
+from gateway.sim.wire import MIB
+
+HANG_LIMIT_S = 600.0
+"""A hung call is released after this long even if the client is still waiting."""
+
+_HANG_POLL_S = 0.05
+
+log = structlog.get_logger(__name__)
+
+_FAULT_MESSAGES = {
+    "outage": "the portal is unavailable (simulated outage)",
+    "rate_limited": "too many requests (simulated rate limit)",
+    "error": "internal error (simulated fault)",
+}
+
+
+class Portal:
+    """Collaborators and shared call steps of one simulated portal."""
+
+    def __init__(
+        self,
+        config: SimConfig,
+        startup_faults: FaultSpec,
+        store: SimStore,
+        schemas: SchemaSet,
+        stopping: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.config = config
+        self.startup_faults = startup_faults
+        self.store = store
+        self.schemas = schemas
+        self.stopping = stopping
+        self.faults = FaultInjector(startup_faults)
+        self.sessions = Sessions(store, config.username, config.password, self.session_ttl_s)
+        self.service = PortalService(store, self.faults)
+        self.max_body_bytes = config.max_body_mb * MIB
+        self.batch_max = config.batch_max
+
+    def session_ttl_s(self) -> int:
+        """The session lifetime in force: the fault spec's if it sets one, else the configured one."""
+        ttl = self.faults.spec.session_ttl_s
+        return self.config.session_ttl_s if ttl is None else ttl
+
+    async def admit(self, request: Request) -> Decision:
+        """Apply this call's faults before processing; raise ``CallRefused`` if it is not to be processed."""
+        decision = self.faults.decide()
+        if decision.kind in _FAULT_MESSAGES:
+            self._count_fault(decision)
+            raise CallRefused(decision.code, _FAULT_MESSAGES[decision.kind], decision.retry_after_s)
+        if decision.latency_s > 0:
+            await asyncio.sleep(decision.latency_s)
+        if decision.kind == "hang":
+            self._count_fault(decision)
+            if decision.hang_phase == "before":
+                await self._hang(request)
+        return decision
+
+    async def finish(self, request: Request, decision: Decision) -> None:
+        """Apply this call's faults after processing (a hang in phase "after")."""
+        if decision.kind == "hang" and decision.hang_phase == "after":
+            await self._hang(request)
+
+    def authenticate(self, token: object) -> None:
+        """Refuse the call unless ``token`` is a live session."""
+        if not isinstance(token, str) or not self.sessions.valid(token):
+            raise CallRefused(
+                ErrorCode.SESSION_INVALID, "session is missing, unknown or expired; log in again"
+            )
+
+    def note_refusal(self, exc: CallRefused) -> None:
+        """Count a refused call (injected faults are counted where they are injected)."""
+        if exc.code in (
+            ErrorCode.SERVER_ERROR,
+            ErrorCode.UNAVAILABLE,
+            ErrorCode.RATE_LIMITED,
+            ErrorCode.SHUTTING_DOWN,
+        ):
+            return
+        self.store.bump({"calls_refused": 1, f"calls_refused.{exc.code.reason}": 1})
+
+    def reset(self) -> None:
+        """Forget every dossier and counter; back to the fault spec given at start."""
+        self.store.reset()
+        self.faults.set_spec(self.startup_faults)
+        log.info("simulator reset")
+
+    async def _hang(self, request: Request) -> None:
+        # Hold the call until the client gives up (disconnects), the simulator stops, or the limit.
+        started = time.monotonic()
+        reason = "limit"
+        while time.monotonic() < started + HANG_LIMIT_S:
+            if self.stopping():
+                reason = "stopping"
+                break
+            if await request.is_disconnected():
+                reason = "client gone"
+                break
+            await asyncio.sleep(_HANG_POLL_S)
+        log.info("hung call released", reason=reason, held_s=round(time.monotonic() - started, 3))
+        raise CallRefused(
+            ErrorCode.SHUTTING_DOWN if self.stopping() else ErrorCode.UNAVAILABLE, "hung call released"
+        )
+
+    def _count_fault(self, decision: Decision) -> None:
+        self.store.bump({"faults_injected": 1, f"faults.{decision.counter}": 1})

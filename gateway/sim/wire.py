@@ -1,0 +1,106 @@
+"""How requests and answers travel in the simulator: bounded bodies, strict JSON, answer envelopes.
+
+Every portal answer in JSON is ``{"error_code", "message", "result"}`` (NATIONAL-PORTAL.md); the
+admin API answers plain JSON objects. Request bodies are read with a size cap before anything
+parses them, and JSON is parsed strictly: duplicate keys, NaN/Infinity and runaway nesting are
+refused, because two parsers that disagree on such input are how smuggled fields get through
+(PITFALLS.md section 8).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+from gateway.sim.codes import CallRefused, ErrorCode
+
+MIB = 1024 * 1024
+
+# An oversized body is read on (and dropped) up to this much more before the 413 is sent: a client
+# still writing when the server answers and closes would see a reset instead of the 413. Beyond
+# this the connection is simply closed.
+_DRAIN_BYTES = 64 * MIB
+
+
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    """The request body, or ``CallRefused`` (413) when it is larger than ``max_bytes``."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            length = int(declared)
+        except ValueError:
+            raise CallRefused(ErrorCode.BAD_REQUEST, "Content-Length is not a number") from None
+        if length > max_bytes + _DRAIN_BYTES:
+            raise CallRefused(ErrorCode.PAYLOAD_TOO_LARGE, _too_large(max_bytes))
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            chunks.clear()
+            if size > max_bytes + _DRAIN_BYTES:
+                break
+            continue
+        chunks.append(chunk)
+    if size > max_bytes:
+        raise CallRefused(ErrorCode.PAYLOAD_TOO_LARGE, _too_large(max_bytes))
+    return b"".join(chunks)
+
+
+def _too_large(max_bytes: int) -> str:
+    return f"request body is larger than the limit of {max_bytes} bytes"
+
+
+def parse_json(body: bytes) -> Any:
+    """Decode a JSON request body strictly, or raise ``CallRefused`` (400) saying why."""
+    try:
+        return json.loads(body, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
+    except RecursionError:
+        raise CallRefused(ErrorCode.BAD_REQUEST, "body is not acceptable JSON: nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise CallRefused(ErrorCode.BAD_REQUEST, f"body is not acceptable JSON: {exc}") from exc
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"duplicate key {key!r}")
+            seen.add(key)
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(data), status_code=status, media_type="application/json", headers=headers)
+
+
+def answer(code: ErrorCode, message: str, result: Any = None, **extra: Any) -> Response:
+    """A processed call's JSON answer (HTTP 200), ``extra`` keys beside the three standard ones."""
+    return json_response({"error_code": int(code), "message": message, "result": result, **extra})
+
+
+def refusal_headers(exc: CallRefused) -> dict[str, str]:
+    """Headers that go with a refused call: Retry-After for 429, Connection: close for 413."""
+    headers: dict[str, str] = {}
+    if exc.retry_after_s is not None:
+        headers["Retry-After"] = str(exc.retry_after_s)
+    if exc.code is ErrorCode.PAYLOAD_TOO_LARGE:
+        headers["Connection"] = "close"
+    return headers
+
+
+def refusal(exc: CallRefused) -> Response:
+    """A refused call's JSON answer, with the code's HTTP status."""
+    body = {"error_code": int(exc.code), "message": exc.message, "result": None}
+    return json_response(body, exc.status, refusal_headers(exc))

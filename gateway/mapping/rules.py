@@ -258,6 +258,12 @@ class FieldRule:
         return value
 
 
+def _blank(value: Any) -> bool:
+    """No value: absent, empty, or white space only (as a spreadsheet cell often is)."""
+    value = scalar(value)
+    return value is None or value == [] or (isinstance(value, str) and not value.strip())
+
+
 @dataclass(frozen=True)
 class Unpack:
     """Splits a flat string item (``LP01:75000:1``) into named parts."""
@@ -306,7 +312,7 @@ class EachRule:
                     )
                     continue
                 value = dict(zip(self.unpack.names, parts, strict=True))
-            if self.when is not None and resolve(self.when, value, run.root) in (None, "", []):
+            if self.when is not None and _blank(resolve(self.when, value, run.root)):
                 continue
             items.append((index, value))
         return items

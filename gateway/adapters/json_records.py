@@ -1,0 +1,393 @@
+"""Reading igate-json exports: a JSON array of records, or NDJSON with one record per line.
+
+For the translate path: ``JsonAdapter`` turns one export file into ``SourceRecord`` trees (every
+string in NFC) and ``BadRecord``s. The file is NDJSON when its name ends in ``.ndjson`` (or
+``.jsonl``) or when its first non-blank byte is not ``[``; otherwise it is one JSON array.
+
+The input is hostile until proven otherwise (PITFALLS §8), so on top of plain JSON:
+
+- the file size is capped before anything is parsed;
+- the text must be UTF-8 (a BOM is tolerated); a bad byte is reported with its file offset;
+- a duplicate key makes the record bad: the stdlib would silently keep the last value;
+- ``NaN``, ``Infinity`` and ``-Infinity`` make the record bad: they are not JSON;
+- nesting deeper than ``SourceFormat.max_depth`` makes the record bad, and so does nesting so
+  deep that the decoder gives up (CPython's ``RecursionError``, caught here, never passed on);
+- a raw NUL byte is not JSON and is reported as such.
+
+In NDJSON every line stands alone: a bad line becomes a ``BadRecord`` and reading goes on. In an
+array, an item that parses but breaks a rule, or is not an object, becomes a ``BadRecord``; an
+array that does not parse cannot be resynchronised, so it is a file-level ``InputError``.
+
+Records are streamed, not collected: holding a whole file's trees costs memory and, through the
+cyclic garbage collector, more time than the parsing itself. So a syntax error in the middle of
+an array is raised after the records before it have been yielded; the consumer must treat the
+file as refused. The common case, a truncated file (an upload cut short), is caught before the
+first record: an array that does not end in ``]`` is refused at once.
+
+The stdlib decoder is used rather than orjson because only its hooks see duplicate keys and
+non-finite numbers while parsing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import Any
+
+from gateway.adapters._files import bad_byte, check_size, line_at, read_capped, undecodable
+from gateway.adapters.base import (
+    BadRecord,
+    Provenance,
+    ReadResult,
+    SourceFormat,
+    SourceRecord,
+    Tree,
+)
+from gateway.adapters.text import nfc
+from gateway.errors import InputError, Location
+
+__all__ = ["JsonAdapter"]
+
+_BOM = b"\xef\xbb\xbf"
+_NDJSON_SUFFIXES = (".ndjson", ".jsonl")
+# JSON's own four whitespace characters; str.isspace() would accept more than the grammar does.
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_LEADING_WHITESPACE = re.compile(rb"[ \t\n\r]*")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _Refused(Exception):
+    """A record breaks a rule: ``reason``, and the offending ``field`` when it is known."""
+
+    def __init__(self, reason: str, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.field = field
+
+
+def _too_deep(max_depth: int) -> _Refused:
+    return _Refused(f"nesting deeper than {max_depth} levels")
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if value is None:
+        return "null"
+    return "number"
+
+
+def _deeper_than(record: Tree, limit: int) -> bool:
+    """Whether containers nest more than ``limit`` levels, the record itself being level 1.
+
+    Iterative, so that checking a hostile tree cannot itself exhaust the stack.
+    """
+    stack: list[tuple[Any, int]] = [(record, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        for child in node.values() if isinstance(node, dict) else node:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+    return False
+
+
+def _is_nfc(text: str) -> bool:
+    return text.isascii() or unicodedata.is_normalized("NFC", text)
+
+
+def _normalized(value: Any) -> Any:
+    """A copy of a decoded value with every string, keys included, in NFC.
+
+    For the records whose text does not already prove it (see ``_RecordDecoder.check``).
+    Recursive: it runs after the depth check, so the depth is bounded.
+    """
+    if isinstance(value, str):
+        if value.isascii():
+            return value
+        if _SURROGATE.search(value):
+            # Only a \uD800-style escape can produce one; no encoder downstream could write it.
+            raise _Refused("a string holds an unpaired surrogate escape, which is not Unicode")
+        return nfc(value)
+    if isinstance(value, dict):
+        normalized: dict[str, Any] = {}
+        for key, item in value.items():
+            name = _normalized(key)
+            if name in normalized:
+                raise _Refused(f'duplicate key "{name}" (after Unicode normalisation)', name)
+            normalized[name] = _normalized(item)
+        return normalized
+    if isinstance(value, list):
+        return [_normalized(item) for item in value]
+    return value
+
+
+class _RecordDecoder:
+    """The stdlib decoder with the hostile-input hooks.
+
+    Hooks cannot stop the decoder without losing track of where the record ends, so they note
+    problems instead of raising; ``check`` turns the first one into a ``_Refused``. The object
+    hook is as small as it can be (it runs for every object): building the dict from the pairs
+    and comparing sizes finds a duplicate key at C speed.
+    """
+
+    def __init__(self, max_depth: int) -> None:
+        self.max_depth = max_depth
+        self._problems: list[_Refused] = []
+        self._decoder = json.JSONDecoder(
+            object_pairs_hook=self._object,
+            parse_constant=self._constant,
+            parse_float=self._float,
+        )
+
+    def parse(self, text: str, pos: int) -> tuple[Any, int]:
+        """The JSON value starting at ``text[pos]`` and the index just past it.
+
+        Raises ``ValueError`` (usually ``json.JSONDecodeError``) when the text is not JSON, and
+        ``_Refused`` when it nests too deep for the decoder to follow.
+        """
+        self._problems.clear()
+        try:
+            return self._decoder.raw_decode(text, pos)
+        except RecursionError:
+            raise _too_deep(self.max_depth) from None
+
+    def check(self, value: Any, text: str, start: int, end: int, nfc_text: bool | None) -> Tree:
+        """``value``, decoded from ``text[start:end]``, as a record tree, or ``_Refused``.
+
+        ``nfc_text`` says whether the text is known to be in NFC (None: find out).
+        """
+        if self._problems:
+            raise self._problems[0]
+        if not isinstance(value, dict):
+            raise _Refused(f"record is a JSON {_kind(value)}, expected an object")
+        # Counting brackets is a C-speed upper bound on the depth; only a record that could be
+        # too deep pays for the walk.
+        openers = text.count("{", start, end) + text.count("[", start, end)
+        if openers > self.max_depth and _deeper_than(value, self.max_depth):
+            raise _too_deep(self.max_depth)
+        # The decoder copies string content from the text unchanged except for escapes, and the
+        # short escapes (\n, \", ...) stand for characters that compose with nothing. So when
+        # the text is NFC and has no \u escape, so is every string; only other records pay for
+        # a walk over the tree.
+        if nfc_text is None:
+            nfc_text = _is_nfc(text[start:end])
+        if not nfc_text or text.find("\\u", start, end) != -1:
+            normalized: Tree = _normalized(value)
+            return normalized
+        return value
+
+    def _object(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    self._problems.append(_Refused(f'duplicate key "{key}"', key))
+                    break
+                seen.add(key)
+        return obj
+
+    def _constant(self, name: str) -> None:
+        self._problems.append(_Refused(f"{name} is not a valid JSON number"))
+
+    def _float(self, literal: str) -> float:
+        number = float(literal)
+        if not math.isfinite(number):
+            # 1e400 overflows to infinity: as unrepresentable as a literal Infinity.
+            self._problems.append(_Refused(f"number {literal} is out of range"))
+        return number
+
+
+def _line_and_column(text: str, pos: int) -> tuple[int, int]:
+    line = text.count("\n", 0, pos) + 1
+    return line, pos - text.rfind("\n", 0, pos)
+
+
+def _not_json(text: str, exc: ValueError, base_line: int = 1) -> tuple[str, int]:
+    """The reason a text failed to decode, and the 1-based line it points at.
+
+    ``base_line`` is the file line on which ``text`` starts (for one NDJSON line).
+    """
+    pos = exc.pos if isinstance(exc, json.JSONDecodeError) else 0
+    what = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
+    nul = text.find("\x00")
+    if nul != -1 and nul <= pos:
+        # The decoder's wording for a NUL ("Expecting value", "Invalid control character")
+        # does not say which character it choked on; a NUL is worth naming.
+        pos, what = nul, "a NUL byte is not allowed in JSON"
+    line, column = _line_and_column(text, pos)
+    return f"invalid JSON at line {base_line + line - 1} column {column}: {what}", (base_line + line - 1)
+
+
+class JsonAdapter:
+    """Reads igate-json export files (JSON array or NDJSON) into record trees."""
+
+    def __init__(self, source: str, fmt: SourceFormat) -> None:
+        self.source = source
+        self.fmt = fmt
+
+    def read(self, path: Path) -> Iterator[ReadResult]:
+        """Yield each record of the file at ``path`` (refused from its size before reading)."""
+        data = read_capped(path, Location(self.source, str(path)), self.fmt.max_file_bytes)
+        yield from self.read_bytes(data, file=str(path))
+
+    def read_bytes(self, data: bytes, file: str) -> Iterator[ReadResult]:
+        """Yield each record of a file's content; ``file`` names it in provenance and errors."""
+        where = Location(self.source, file)
+        check_size(data, where, self.fmt.max_file_bytes)
+        start = len(_BOM) if data.startswith(_BOM) else 0
+        first = _LEADING_WHITESPACE.match(data, start)
+        assert first is not None  # a pattern of only a starred class always matches
+        if file.lower().endswith(_NDJSON_SUFFIXES) or data[first.end() : first.end() + 1] != b"[":
+            yield from self._lines(data, start, file)
+        else:
+            _check_closed(data, where)
+            yield from self._array(data, start, where)
+
+    def _lines(self, data: bytes, start: int, file: str) -> Iterator[ReadResult]:
+        decoder = _RecordDecoder(self.fmt.max_depth)
+        offset = start
+        index = 0
+        for number, line in enumerate(data[start:].split(b"\n"), start=1):
+            line_offset = offset
+            offset += len(line) + 1
+            body = line[:-1] if line.endswith(b"\r") else line
+            if not body.strip():
+                continue
+            provenance = Provenance(self.source, file, index, number)
+            index += 1
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                reason = bad_byte(body[exc.start], line_offset + exc.start, "utf-8")
+                yield BadRecord(provenance, reason, body)
+                continue
+            try:
+                tree = self._line_tree(decoder, text)
+            except _Refused as exc:
+                yield BadRecord(provenance, exc.reason, body, exc.field)
+            except ValueError as exc:
+                yield BadRecord(provenance, _not_json(text, exc, number)[0], body)
+            else:
+                yield SourceRecord(provenance, tree, body)
+
+    @staticmethod
+    def _line_tree(decoder: _RecordDecoder, text: str) -> Tree:
+        if not text.isascii() and "\\" not in text:
+            # Without escapes, normalising the line normalises every string in it (see
+            # ``_RecordDecoder.check``), in one C call instead of a walk over the tree.
+            normalized = unicodedata.normalize("NFC", text)
+            if normalized is not text:
+                try:
+                    return _decode_line(decoder, normalized, True)
+                except (ValueError, _Refused):
+                    # Say what is wrong with the line as written: columns shift when text is
+                    # normalised, and two keys may only have become equal by normalising.
+                    pass
+        return _decode_line(decoder, text, None)
+
+    def _array(self, data: bytes, start: int, where: Location) -> Iterator[ReadResult]:
+        try:
+            text = str(memoryview(data)[start:], "utf-8")
+        except UnicodeDecodeError as exc:
+            raise undecodable(data, start + exc.start, "utf-8", where) from exc
+        decoder = _RecordDecoder(self.fmt.max_depth)
+        nfc_text = _is_nfc(text)
+        pos = _skip(text, _skip(text, 0) + 1)  # past the "[" that read_bytes has seen
+        index = 0
+        line, counted = 1, 0
+        if text.startswith("]", pos):
+            pos += 1
+        else:
+            while True:
+                line += text.count("\n", counted, pos)
+                counted = pos
+                end = yield from self._item(decoder, text, nfc_text, pos, index, line, where)
+                index += 1
+                pos = _skip(text, end)
+                separator = text[pos : pos + 1]
+                if separator == "]":
+                    pos += 1
+                    break
+                if separator != ",":
+                    raise _malformed(text, pos, "expected ',' or ']' after a record", where)
+                pos = _skip(text, pos + 1)
+        pos = _skip(text, pos)
+        if pos != len(text):
+            raise _malformed(text, pos, "unexpected data after the JSON array", where)
+
+    def _item(
+        self,
+        decoder: _RecordDecoder,
+        text: str,
+        nfc_text: bool,
+        pos: int,
+        index: int,
+        line: int,
+        where: Location,
+    ) -> Generator[ReadResult, None, int]:
+        """Yield the array item at ``text[pos]``; return the index just past it."""
+        try:
+            value, end = decoder.parse(text, pos)
+        except _Refused as exc:
+            at = Location(where.source, where.file, record=index, line=line)
+            raise InputError(at, f"{exc.reason}; the array cannot be read past it") from None
+        except ValueError as exc:
+            reason, at_line = _not_json(text, exc)
+            at = Location(where.source, where.file, record=index, line=at_line)
+            raise InputError(at, reason) from exc
+        provenance = Provenance(self.source, where.file, index, line)
+        # The item's exact source bytes: the file is UTF-8, so encoding the slice gives them back.
+        raw = text[pos:end].encode("utf-8")
+        try:
+            tree = decoder.check(value, text, pos, end, nfc_text)
+        except _Refused as exc:
+            yield BadRecord(provenance, exc.reason, raw, exc.field)
+        else:
+            yield SourceRecord(provenance, tree, raw)
+        return end
+
+
+def _decode_line(decoder: _RecordDecoder, text: str, nfc_text: bool | None) -> Tree:
+    """The record on one NDJSON line, which must hold that record and nothing else."""
+    value, end = decoder.parse(text, _skip(text, 0))
+    rest = _skip(text, end)
+    if rest != len(text):
+        raise json.JSONDecodeError("extra data after the record", text, rest)
+    return decoder.check(value, text, 0, len(text), nfc_text)
+
+
+def _check_closed(data: bytes, where: Location) -> None:
+    """Refuse an array file that does not end in ``]``: a truncated file, before any record."""
+    end = len(data)
+    while end and data[end - 1] in b" \t\r\n":
+        end -= 1
+    if data[end - 1 : end] != b"]":
+        line = line_at(data, end)
+        at = Location(where.source, where.file, line=line)
+        raise InputError(
+            at, f"the JSON array is not closed: the file ends on line {line} without ']' (truncated?)"
+        )
+
+
+def _malformed(text: str, pos: int, what: str, where: Location) -> InputError:
+    line, column = _line_and_column(text, pos)
+    at = Location(where.source, where.file, line=line)
+    return InputError(at, f"invalid JSON at line {line} column {column}: {what}")
+
+
+def _skip(text: str, pos: int) -> int:
+    """The index of the first non-whitespace character at or after ``pos``."""
+    match = _WHITESPACE.match(text, pos)
+    assert match is not None  # a lone starred class matches the empty string
+    return match.end()

@@ -1,0 +1,298 @@
+"""Reading motcua-xml exports: one document element holding one element per record.
+
+For the translate path: ``XmlAdapter`` parses the file with the hardened parser
+(``gateway.safexml``: no DTD, no entities, no network, size cap) and turns each record element
+(``SourceFormat.record_element``, a child of ``SourceFormat.root_element``) into a plain tree:
+
+- an element with neither attributes nor child elements becomes its text, exactly as written
+  (an empty element becomes None);
+- any other element becomes a dict: attributes under ``@`` + local name (``@Ma``; an empty
+  attribute value is None), child elements under their local name, and the element's own text,
+  when it is not blank, under ``#text``;
+- a child name that repeats becomes a list in document order; a single child stays a single
+  value (the mapping layer accepts both);
+- the record's dict also carries the document element's attributes under ``@@root``
+  (``{"@NgayXuat": ..., "@DonVi": ...}``), since they describe every record of the export;
+- comments and processing instructions are not data and are dropped; so are children of the
+  document element other than the record element.
+
+Every string, names included, leaves in NFC. The prolog may declare UTF-8 or windows-1258 (or
+another codec Python knows): anything but UTF-8 is decoded here, by Python's codec, and libxml2
+is handed UTF-8. libxml2 would decode windows-1258 itself only through the platform's iconv,
+which is absent from some builds (musl, libxml2 without iconv); Python's codec behaves the same
+everywhere and lets an undecodable byte be reported with its offset.
+
+A file that is too big, not well-formed, declares a DOCTYPE or an entity, has a NUL byte, an
+undecodable byte or the wrong document element is refused as a whole (``InputError``): XML
+cannot be resynchronised after such an error. A record nesting deeper than
+``SourceFormat.max_depth`` levels is a ``BadRecord``, and the others go on; levels are counted
+as in the tree, as in JSON: the record is level 1, and each element that becomes a dict is one
+level below its parent (a leaf is a value, not a level).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, cast
+
+from lxml import etree
+
+from gateway import safexml
+from gateway.adapters._files import check_size, line_at, read_capped, undecodable
+from gateway.adapters.base import (
+    BadRecord,
+    Provenance,
+    ReadResult,
+    SourceFormat,
+    SourceRecord,
+    Tree,
+)
+from gateway.adapters.text import nfc
+from gateway.errors import InputError, Location
+
+__all__ = ["XmlAdapter"]
+
+_BOM = b"\xef\xbb\xbf"
+# The XML declaration, which can only come first; its encoding pseudo-attribute is ASCII.
+_DECLARED_ENCODING = re.compile(rb"""\A<\?xml\s[^>]*?\bencoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']""")
+_PROLOG_BYTES = 256
+_COMBINING_SOLIDUS = "\u0338".encode()
+_CHARACTER_REFERENCE = re.compile(rb"&#(?:x([0-9A-Fa-f]+)|([0-9]+));")
+# A byte of a single-byte codec becomes at most 3 bytes of UTF-8.
+_UTF8_GROWTH = 3
+
+
+class _TooDeep(Exception):
+    """A record nests deeper than the limit."""
+
+
+def _local(name: str) -> str:
+    """``{namespace}name`` -> ``name``."""
+    return name.rpartition("}")[2] if name[0] == "{" else name
+
+
+class _TreeBuilder:
+    """Turns record elements into trees (see the module docstring), for one document.
+
+    ``normalize`` is False when the whole document text is already NFC (see
+    ``XmlAdapter._parse``), which spares a normalisation call per string. Keys are cached: a
+    document repeats the same few dozen names, and the same attribute lists, in every record.
+    """
+
+    def __init__(self, limit: int, normalize: bool) -> None:
+        self.limit = limit
+        self.normalize = normalize
+        self._keys: dict[str, str] = {}
+        self._attribute_keys: dict[str, str] = {}
+
+    def key(self, name: str) -> str:
+        """The tree key for a tag: its local name, in NFC."""
+        key = self._keys.get(name)
+        if key is None:
+            key = self._keys[name] = nfc(_local(name))
+        return key
+
+    def text(self, text: str | None) -> str | None:
+        """A text or attribute value as a tree value: empty is None."""
+        if not text:
+            return None
+        return nfc(text) if self.normalize else text
+
+    def attributes(self, element: etree._Element) -> dict[str, Any]:
+        """The element's attributes as ``{"@name": value}``."""
+        keys = self._attribute_keys
+        normalize = self.normalize
+        node: dict[str, Any] = {}
+        for name, value in cast("list[tuple[str, str]]", element.items()):
+            key = keys.get(name)
+            if key is None:
+                key = keys[name] = "@" + nfc(_local(name))
+            if not value:
+                node[key] = None
+            else:
+                node[key] = nfc(value) if normalize else value
+        return node
+
+    def record(self, element: etree._Element) -> Tree:
+        """The tree of a record element: always a dict, whatever the element holds."""
+        value = self.value(element, 1)
+        if isinstance(value, dict):
+            return value
+        # A record element with only text, or nothing: still a record, for the mapping to judge.
+        return {"#text": value} if value and not value.isspace() else {}
+
+    def value(self, element: etree._Element, depth: int) -> Any:
+        """``element`` as a tree value; ``depth`` is the element's own, the record being 1."""
+        # The hot loop of the XML adapter: names are looked up in local variables, and leaf
+        # children (most of a record) are handled inline rather than by a recursive call.
+        node: dict[str, Any] = self.attributes(element) if element.keys() else {}
+        own = element.text
+        mixed = own is not None and not own.isspace()
+        if len(element):  # children: elements, but also comments and processing instructions
+            keys = self._keys
+            normalize = self.normalize
+            for child in element:
+                tail = child.tail
+                if tail is not None and not mixed and not tail.isspace():
+                    mixed = True
+                tag = child.tag
+                if not isinstance(tag, str):
+                    continue  # a comment or processing instruction: not data
+                key = keys.get(tag) or self.key(tag)
+                if len(child):
+                    if depth >= self.limit:
+                        raise _TooDeep
+                    value = self.value(child, depth + 1)
+                elif child.keys():  # attributes and maybe text, as most list items have
+                    if depth >= self.limit:
+                        raise _TooDeep
+                    value = self.attributes(child)
+                    text = child.text
+                    if text is not None and not text.isspace():
+                        value["#text"] = nfc(text) if normalize else text
+                else:  # a leaf, as most fields are
+                    value = child.text or None
+                    if normalize and value is not None:
+                        value = nfc(value)
+                if key not in node:
+                    node[key] = value
+                else:
+                    # Converted values are never lists: a list here is one made for a repeat.
+                    existing = node[key]
+                    if isinstance(existing, list):
+                        existing.append(value)
+                    else:
+                        node[key] = [existing, value]
+            if mixed:
+                # Text split around child elements or comments is one text; joining may put a
+                # base letter next to its combining mark, so it is normalised again.
+                pieces = [own or ""] + [child.tail or "" for child in element]
+                own = nfc("".join(pieces))
+        if not node:
+            return self.text(own)
+        if mixed:
+            node["#text"] = self.text(own)
+        return node
+
+
+class XmlAdapter:
+    """Reads motcua-xml export files (UTF-8 or windows-1258) into record trees."""
+
+    def __init__(self, source: str, fmt: SourceFormat) -> None:
+        self.source = source
+        self.fmt = fmt
+
+    def read(self, path: Path) -> Iterator[ReadResult]:
+        """Yield each record of the file at ``path`` (refused from its size before reading)."""
+        data = read_capped(path, Location(self.source, str(path)), self.fmt.max_file_bytes)
+        yield from self.read_bytes(data, file=str(path))
+
+    def read_bytes(self, data: bytes, file: str) -> Iterator[ReadResult]:
+        """Yield each record of a file's content; ``file`` names it in provenance and errors."""
+        where = Location(self.source, file)
+        check_size(data, where, self.fmt.max_file_bytes)
+        root, normalize = self._parse(data, where)
+        builder = _TreeBuilder(self.fmt.max_depth, normalize)
+        found = builder.key(root.tag)
+        if found != self.fmt.root_element:
+            expected = self.fmt.root_element
+            raise InputError(where, f"document element is <{found}>, expected <{expected}>")
+        shared = builder.attributes(root)
+        index = 0
+        for element in root:
+            tag = element.tag
+            if not isinstance(tag, str) or builder.key(tag) != self.fmt.record_element:
+                continue
+            line = cast("int | None", element.sourceline)  # lxml-stubs leave it untyped
+            provenance = Provenance(self.source, file, index, line)
+            index += 1
+            raw = etree.tostring(element, encoding="utf-8", with_tail=False)
+            try:
+                tree = builder.record(element)
+            except _TooDeep:
+                reason = f"nesting deeper than {self.fmt.max_depth} levels"
+                yield BadRecord(provenance, reason, raw)
+                continue
+            tree["@@root"] = dict(shared)
+            yield SourceRecord(provenance, tree, raw)
+
+    def _parse(self, data: bytes, where: Location) -> tuple[etree._Element, bool]:
+        """The document element, and whether its strings still need normalising to NFC.
+
+        libxml2 is always handed UTF-8: the file's own bytes when they are UTF-8 and already
+        NFC, otherwise the text decoded here, normalised when that is safe, and re-encoded.
+        """
+        nul = data.find(b"\x00")
+        if nul != -1:
+            at = Location(where.source, where.file, line=line_at(data, nul))
+            raise InputError(at, f"NUL byte at offset {nul}: not allowed in XML")
+        codec, start = self._encoding(data, where)
+        document = data
+        normalize = not _references_safe(data)
+        if not data.isascii():
+            try:
+                text = str(memoryview(data)[start:], codec)
+            except UnicodeDecodeError as exc:
+                raise undecodable(data, start + exc.start, codec, where) from exc
+            # U+0338 COMBINING LONG SOLIDUS OVERLAY composes with "<", ">" and "=" (≮ ≯ ≠):
+            # normalising the whole text would rewrite markup.
+            utf8 = codec in ("utf-8", "utf-8-sig")
+            normalize = normalize or (_COMBINING_SOLIDUS in data if utf8 else "\u0338" in text)
+            if not normalize:
+                normalized = unicodedata.normalize("NFC", text)
+                # normalize() hands back the very same object when the text is already NFC.
+                if normalized is not text or codec != "utf-8":
+                    document = normalized.encode("utf-8")
+            elif codec != "utf-8":
+                document = text.encode("utf-8")
+        try:
+            root = safexml.parse(document, max_bytes=_UTF8_GROWTH * self.fmt.max_file_bytes, encoding="utf-8")
+        except safexml.UnsafeXml as exc:
+            raise _refusal(exc, where) from exc
+        return root, normalize
+
+    @staticmethod
+    def _encoding(data: bytes, where: Location) -> tuple[str, int]:
+        """The Python codec of the document, and the offset where its text starts."""
+        if data.startswith(_BOM):
+            return "utf-8", len(_BOM)
+        declared = _DECLARED_ENCODING.match(data[:_PROLOG_BYTES])
+        if declared is None:
+            return "utf-8", 0  # XML's default
+        label = declared.group(1).decode("ascii")
+        try:
+            return codecs.lookup(label).name, 0
+        except LookupError:
+            raise InputError(where, f"declared encoding {label!r} is not supported") from None
+
+
+def _references_safe(data: bytes) -> bool:
+    """Whether the document's character references all stand for ASCII characters.
+
+    Normalising the whole document text to NFC normalises each string in it, because markup
+    characters are starters that compose with nothing (U+0338 aside, see ``_parse``). But a
+    character reference is plain text to NFC and only becomes a character, possibly a
+    combining one, inside libxml2: a document with such references is normalised string by
+    string instead.
+    """
+    if b"&#" not in data:
+        return True
+    for match in _CHARACTER_REFERENCE.finditer(data):
+        hexadecimal, decimal = match.groups()
+        if (int(hexadecimal, 16) if hexadecimal else int(decimal)) >= 0x80:
+            return False
+    return True
+
+
+def _refusal(exc: safexml.UnsafeXml, where: Location) -> InputError:
+    cause = exc.__cause__
+    if not isinstance(cause, etree.XMLSyntaxError):
+        return InputError(where, str(exc))  # DOCTYPE, entity, size: already worded
+    # libxml2's message carries a line break before ", line N, column M".
+    message = " ".join(str(cause.msg).split()).replace(" ,", ",")
+    at = Location(where.source, where.file, line=cause.lineno)
+    return InputError(at, f"not well-formed XML: {message}")

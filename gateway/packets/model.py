@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -66,7 +66,8 @@ class DossierPacket:
         (what a mapping produces); anything else must be completed.
         """
         if already_complete:
-            full, steps = dict(dossier), tuple(dict(step) for step in history)
+            # The caller hands over fresh records (a mapping's output): no copy needed.
+            full, steps = cast(Record, dossier), tuple(cast(Record, step) for step in history)
         else:
             layout = layout or default_layout()
             full = complete(dossier, DOSSIER_TYPE, layout)
@@ -86,9 +87,9 @@ def complete(record: Mapping[str, Any], type_name: str, layout: Layout) -> Recor
         if spec.repeated:
             items = value if isinstance(value, list) else ([] if value is None else [value])
             if spec.record:
-                items = [complete(i, spec.type_name, layout) if isinstance(i, Mapping) else i for i in items]
+                items = [complete(i, spec.type_name, layout) if isinstance(i, dict | Mapping) else i for i in items]
             out[spec.name] = items
-        elif spec.record and isinstance(value, Mapping):
+        elif spec.record and isinstance(value, dict | Mapping):
             out[spec.name] = complete(value, spec.type_name, layout)
         elif value is None:
             out[spec.name] = "" if not spec.integer else None

@@ -1,6 +1,6 @@
 """Which dossier status changes are regressions, for the simulator's truth counters.
 
-No source defines the allowed transitions of ``TrangThaiHoSo``; NATIONAL-PORTAL.md infers a
+No source defines the allowed transitions of ``TrangThaiHoSo``; docs/national-portal.md infers a
 plausible graph, which this module holds. Real clients do send backward moves (a cancelled
 hand-over goes 10→2), so the simulator accepts every move; it only counts the backward ones, so
 that tests can prove the gateway never causes one by sending an older revision after a newer one.
@@ -31,7 +31,7 @@ GRAPH: dict[str, frozenset[str]] = {
     "9": frozenset({"10"}),
     "10": frozenset(),
 }
-"""Status → the statuses it may plausibly move to next (NATIONAL-PORTAL.md, our inference)."""
+"""Status → the statuses it may plausibly move to next (docs/national-portal.md, our inference)."""
 
 END_STATES = frozenset({"3", "7", "8", "10"})
 

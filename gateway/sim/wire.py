@@ -1,10 +1,10 @@
 """How requests and answers travel in the simulator: bounded bodies, strict JSON, answer envelopes.
 
-Every portal answer in JSON is ``{"error_code", "message", "result"}`` (NATIONAL-PORTAL.md); the
+Every portal answer in JSON is ``{"error_code", "message", "result"}`` (docs/national-portal.md); the
 admin API answers plain JSON objects. Request bodies are read with a size cap before anything
 parses them, and JSON is parsed strictly: duplicate keys, NaN/Infinity and runaway nesting are
 refused, because two parsers that disagree on such input are how smuggled fields get through
-(PITFALLS.md section 8).
+(the standard library accepts both by default).
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ def test_content_hash_ignores_key_order() -> None:
 
 
 def test_content_hash_treats_absent_and_empty_optional_fields_alike() -> None:
-    with_empty = DossierPacket.build(sample_meta(), {**sample_dossier(), "GhiChu": ""}, sample_history())
+    with_empty = DossierPacket.build(sample_meta(), {**sample_dossier(), "ThongTinKhac": ""}, sample_history())
     without = DossierPacket.build(sample_meta(), sample_dossier(), sample_history())
     assert with_empty.content_hash == without.content_hash
 
@@ -67,14 +67,14 @@ def test_content_hash_is_the_hash_of_the_xml_rendering_read_back(
 
 
 def test_xml_leaves_out_empty_optional_fields(make_packet: Callable[..., DossierPacket]) -> None:
-    element = to_xml(make_packet(GhiChu=""))
-    assert element.find(f"{NS}HoSo/{NS}GhiChu") is None
+    element = to_xml(make_packet(ThongTinKhac=""))
+    assert element.find(f"{NS}HoSo/{NS}ThongTinKhac") is None
     assert element.find(f"{NS}HoSo/{NS}MaHoSo") is not None
 
 
 def test_json_rendering_keeps_every_field_of_the_record(make_packet: Callable[..., DossierPacket]) -> None:
     document = to_json(make_packet())
-    assert document["HoSo"]["GhiChu"] == ""
+    assert document["HoSo"]["ThongTinKhac"] == ""
     assert document["HoSo"]["DanhSachHoSoBoSung"] == []
 
 

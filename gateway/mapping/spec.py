@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path as FilePath
@@ -22,6 +22,7 @@ from ruamel.yaml.error import YAMLError
 
 from gateway.adapters.base import MIB, SourceFormat, Tree
 from gateway.errors import MappingError
+from gateway.mapping import compiled
 from gateway.mapping.checks import ITEM_CHECKS, VALUE_CHECKS
 from gateway.mapping.coverage import CoverageTracker
 from gateway.mapping.dates import DateFormatError, compile_form
@@ -69,6 +70,23 @@ class MappedRecord:
 
 
 @dataclass(frozen=True)
+class FastPath:
+    """The mapping's rules as generated functions (``compiled.py``), for records without faults."""
+
+    revision: compiled.FieldFunction
+    dossier: compiled.RecordFunction
+    history: Callable[[Any, Any, Run], list[dict[str, Any]]] | None
+
+    @classmethod
+    def of(cls, revision: FieldRule, dossier: RecordRules, history: EachRule | None) -> FastPath:
+        return cls(
+            revision=compiled.compile_field(revision),
+            dossier=compiled.compile_record(dossier),
+            history=None if history is None else compiled.compile_each(history),
+        )
+
+
+@dataclass(frozen=True)
 class SourceMapping:
     """A compiled mapping: build once with ``load_mapping``, apply to any number of records."""
 
@@ -81,6 +99,7 @@ class SourceMapping:
     dossier: RecordRules
     history: EachRule | None
     tables: dict[str, CodeTable]
+    fast: FastPath | None = None
 
     def map(
         self,
@@ -90,7 +109,23 @@ class SourceMapping:
         future_skew: timedelta,
         tracker: CoverageTracker | None = None,
     ) -> MappedRecord:
-        """Map one source record tree to a national dossier, its history and its revision."""
+        """Map one source record tree to a national dossier, its history and its revision.
+
+        Records are first mapped by the generated fast path; a record it cannot map cleanly (and
+        every record when coverage is tracked) is mapped by the rules themselves, which explain
+        each fault.
+        """
+        if tracker is None and self.fast is not None:
+            run = Run(root=tree, now=now, future_skew=future_skew)
+            try:
+                revision = self.fast.revision(tree, tree, run)
+                dossier = self.fast.dossier(tree, tree, run)
+                run.dossier = dossier
+                history = self.fast.history(tree, tree, run) if self.fast.history else []
+                if not run.problems and not run.notes:
+                    return MappedRecord(dossier, history, revision, [], [])
+            except compiled.Divert:
+                pass
         run = Run(root=tree, now=now, future_skew=future_skew, tracker=tracker)
         if tracker is not None:
             tracker.saw_record(tree)
@@ -184,19 +219,25 @@ class _Compiler:
         dossier = doc["dossier"]
         if not isinstance(dossier, dict):
             raise self.fail(doc, "dossier", "dossier: must map national field names to rules")
-        history = doc.get("history")
+        history_node = doc.get("history")
+        revision = replace(self._field("revision", doc["revision"], doc, "revision", None), empty=None)
+        rules = self._record(dossier, "HoSo")
+        history = (
+            None
+            if history_node is None
+            else self._each("QuaTrinhXuLy", history_node, doc, "history", "BuocXuLy")
+        )
         return SourceMapping(
             name=str(doc["name"]),
             file=self.file,
             sha256=sha256,
             source=self._source(doc["source"], doc),
             zone=self.zone,
-            revision=replace(self._field("revision", doc["revision"], doc, "revision", None), empty=None),
-            dossier=self._record(dossier, "HoSo"),
-            history=None
-            if history is None
-            else self._each("QuaTrinhXuLy", history, doc, "history", "BuocXuLy"),
+            revision=revision,
+            dossier=rules,
+            history=history,
             tables=self.tables,
+            fast=FastPath.of(revision, rules, history),
         )
 
     def _keys(self, node: Any, allowed: set[str], what: str) -> None:

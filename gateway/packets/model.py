@@ -87,7 +87,9 @@ def complete(record: Mapping[str, Any], type_name: str, layout: Layout) -> Recor
         if spec.repeated:
             items = value if isinstance(value, list) else ([] if value is None else [value])
             if spec.record:
-                items = [complete(i, spec.type_name, layout) if isinstance(i, dict | Mapping) else i for i in items]
+                items = [
+                    complete(i, spec.type_name, layout) if isinstance(i, dict | Mapping) else i for i in items
+                ]
             out[spec.name] = items
         elif spec.record and isinstance(value, dict | Mapping):
             out[spec.name] = complete(value, spec.type_name, layout)

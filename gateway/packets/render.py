@@ -15,7 +15,7 @@ import orjson
 from lxml import etree
 
 from gateway.packets.layout import Layout
-from gateway.packets.model import DOSSIER_TYPE, HISTORY_TYPE, DossierPacket, PacketMeta, Record
+from gateway.packets.model import DossierPacket, PacketMeta, Record
 from gateway.packets.schemas import default_layout
 
 PACKET_ELEMENT = "GoiHoSo"
@@ -61,7 +61,8 @@ def record_to_xml(
 ) -> etree._Element:
     """Append (or create, with ``parent`` None) the element for one record of type ``type_name``."""
     element = copy.deepcopy(layout.template(tag, type_name))
-    for child, (_, spec) in zip(list(element), layout.qualified_fields(type_name), strict=True):
+    unused = []
+    for child, spec in zip(element, layout.fields(type_name), strict=True):
         value = record.get(spec.name)
         if spec.record or spec.repeated:
             items: Iterable[Any] = (value or ()) if spec.repeated else (value,)
@@ -72,13 +73,17 @@ def record_to_xml(
                     twin = copy.deepcopy(child)
                     twin.text = str(item)
                     child.addprevious(twin)
-            element.remove(child)
+            unused.append(child)
         elif value is None or value == "":
             # Absent and empty mean the same ("no value"); an optional empty field is left out.
             if not spec.required:
-                element.remove(child)
+                unused.append(child)
+        elif type(value) is str:
+            child.text = value
         else:
-            child.text = value if type(value) is str else str(value)
+            child.text = str(value)
+    for child in unused:
+        element.remove(child)
     if parent is not None:
         parent.append(element)
     return element
@@ -86,16 +91,8 @@ def record_to_xml(
 
 def to_xml(packet: DossierPacket, layout: Layout | None = None) -> etree._Element:
     """The packet as an lxml element ``<GoiHoSo>`` in the schema's namespace."""
-    layout = layout or default_layout()
-    ns = "{" + layout.namespace + "}"
-    root = etree.Element(ns + PACKET_ELEMENT, nsmap={None: layout.namespace})  # type: ignore[dict-item]
-    meta = etree.SubElement(root, ns + "Meta")
-    for key, value in meta_to_json(packet).items():
-        etree.SubElement(meta, ns + key).text = str(value)
-    record_to_xml(root, "HoSo", packet.dossier, DOSSIER_TYPE, layout)
-    for step in packet.history:
-        record_to_xml(root, "QuaTrinhXuLy", step, HISTORY_TYPE, layout)
-    return root
+    document = {"Meta": meta_to_json(packet), "HoSo": packet.dossier, "QuaTrinhXuLy": packet.history}
+    return record_to_xml(None, PACKET_ELEMENT, document, PACKET_ELEMENT, layout or default_layout())
 
 
 def to_xml_bytes(packet: DossierPacket, *, pretty: bool = False) -> bytes:

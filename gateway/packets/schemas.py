@@ -2,8 +2,8 @@
 
 Both schemas are compiled once per ``SchemaSet`` and reused; nothing is ever fetched over the
 network (the XSD has no imports, the JSON Schema no remote ``$ref``). lxml and jsonschema-rs are
-the fast validators the hot path needs (several times faster than xmlschema and jsonschema); their messages already carry the
-path of the offending field.
+the fast validators the hot path needs (several times faster than xmlschema and jsonschema);
+their messages already carry the path of the offending field.
 """
 
 from __future__ import annotations

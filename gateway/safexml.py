@@ -8,11 +8,31 @@ national record needs one, and refusing is simpler to reason about than defusing
 
 from __future__ import annotations
 
+import re
+
 from lxml import etree
 
 
 class UnsafeXml(ValueError):
     """The document is refused: too big, not well-formed, or uses DTD features."""
+
+
+class TooDeep(UnsafeXml):
+    """The document nests deeper than libxml2 accepts without huge-tree mode (256 levels).
+
+    libxml2 words it "Excessive depth in document: 256, use XML_PARSE_HUGE option": advice that
+    the gateway must never follow (huge-tree mode lifts the limits that protect it), so the
+    message says what is wrong instead. ``line`` is where libxml2 gave up.
+    """
+
+    def __init__(self, limit: int, line: int | None) -> None:
+        super().__init__(f"nesting deeper than {limit} levels (the limit for XML files)")
+        self.limit = limit
+        self.line = line
+
+
+# libxml2's wording when a document is deeper than its limit (xmlParserMaxDepth, 256).
+_EXCESSIVE_DEPTH = re.compile(r"Excessive depth in document: (\d+)")
 
 
 def _parser(encoding: str | None = None) -> etree.XMLParser:
@@ -41,6 +61,9 @@ def parse(data: bytes, *, max_bytes: int, encoding: str | None = None) -> etree.
     try:
         root = etree.fromstring(data, parser=_parser(encoding))
     except etree.XMLSyntaxError as exc:
+        depth = _EXCESSIVE_DEPTH.match(str(exc.msg))
+        if depth is not None:
+            raise TooDeep(int(depth.group(1)), exc.lineno) from exc
         raise UnsafeXml(f"not well-formed XML: {exc}") from exc
     tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:  # type: ignore[union-attr]

@@ -1,15 +1,29 @@
-"""Reading a source file under its size cap, and pointing at a byte inside it.
+"""Reading a source file under its size cap, pointing at a byte inside it, and the characters
+the national XML cannot carry.
 
 Private machinery shared by the adapters: the size check that happens before a byte is loaded,
-and the wording of "this byte cannot be decoded" so that every format says it the same way.
+and the wording of "this byte cannot be decoded" and "this character cannot be carried" so that
+every format says it the same way.
 """
 
 from __future__ import annotations
 
 import codecs
+import json
+import re
 from pathlib import Path
 
 from gateway.errors import InputError, Location
+
+# The characters an XML 1.0 document cannot hold, whatever the escaping: C0 controls other than
+# tab, LF and CR, the noncharacters U+FFFE and U+FFFF, and lone surrogates (which are not even
+# Unicode; surrogateescape turns an undecodable byte into one). lxml refuses to serialise them
+# ("All strings must be XML compatible"), so a record holding one could never become a packet
+# file. C1 controls and the other noncharacters are allowed by XML 1.0 and lxml alike.
+XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+# The longest value quoted in a reason: enough to recognise it, never a whole runaway field.
+SHOWN_CHARS = 40
 
 # Human names for the codecs the provinces use, as an integrator would write them.
 _LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "cp1258": "windows-1258"}
@@ -63,3 +77,38 @@ def undecodable(data: bytes, offset: int, encoding: str, where: Location) -> Inp
     ``encoding`` cannot decode."""
     located = Location(where.source, where.file, line=line_at(data, offset))
     return InputError(located, bad_byte(data[offset], offset, encoding))
+
+
+def utf8_noncharacter(data: bytes) -> bool:
+    """Whether UTF-8 ``data`` holds U+FFFE or U+FFFF (EF BF BE, EF BF BF).
+
+    A ``memchr`` for their lead byte, which is rare in Vietnamese text: far cheaper than a
+    regular expression over the whole file.
+    """
+    lead = data.find(b"\xef")
+    while lead != -1:
+        if data[lead + 1 : lead + 3] in (b"\xbf\xbe", b"\xbf\xbf"):
+            return True
+        lead = data.find(b"\xef", lead + 1)
+    return False
+
+
+def not_xml_character(char: str, where: str) -> str:
+    """The reason given for a character (found by ``XML_UNSAFE``) in ``where`` (a field name,
+    already quoted, or a phrase such as ``a key of the record``)."""
+    code = ord(char)
+    if code < 0x20:
+        what = "control character"
+    elif 0xD800 <= code <= 0xDFFF:
+        what = "unpaired surrogate"
+    else:
+        what = "noncharacter"
+    return f"{what} U+{code:04X} in {where} cannot be carried by the national XML"
+
+
+def shown(value: str, limit: int = SHOWN_CHARS) -> str:
+    """``value`` in double quotes for a reason, cut to ``limit`` characters (``…`` marks the
+    cut), with control characters, quotes and backslashes escaped as in JSON."""
+    if len(value) > limit:
+        value = value[: limit - 1] + "…"
+    return json.dumps(value, ensure_ascii=False)

@@ -6,12 +6,23 @@ NFC), and ``BadRecord``s. Parsing is the stdlib ``csv`` module's: quoted fields 
 delimiter and line breaks.
 
 The encoding is not in the file; ``SourceFormat.encoding`` declares it (``utf-8-sig`` by default,
-since Excel writes a BOM; ``cp1258`` for the oldest exports). The file is decoded with
-``surrogateescape`` so that an undecodable byte spoils only its own row: that row becomes a
-``BadRecord`` naming the column and the byte, and the rows around it are read as usual. A row
-with a NUL byte, or with more or fewer fields than the header, is a ``BadRecord`` too. Blank
-lines are skipped. Only a file that is too big, or whose header cannot be read, is refused as a
-whole (``InputError``).
+since Excel writes a BOM; ``cp1258`` for the oldest exports). A file that starts with a UTF-8
+byte-order mark under any other declaration is refused: it is a UTF-8 file, and decoding it as
+declared would garble every letter. The file is decoded with ``surrogateescape`` so that an
+undecodable byte spoils only its own row: that row becomes a ``BadRecord`` naming the column and
+the byte, and the rows around it are read as usual. A row with a NUL byte or another character
+XML cannot carry (a C0 control other than tab, LF and CR, U+FFFE, U+FFFF: the national packet is
+XML), or with more or fewer fields than the header, is a ``BadRecord`` too. Blank lines, and rows
+whose cells are all empty (a line of delimiters, as spreadsheets export), are skipped.
+
+A quoted field whose quote is never closed runs to the end of the file: the csv module (not
+strict) would return the rest of the file as one field and the rows in it would vanish. That row
+is a ``BadRecord`` saying on which line the quote opens and how many lines to the end of the file
+cannot be split into rows; its bytes are all of them, so nothing is lost without a word.
+
+A file that is too big, has no header row (empty, or only blank lines), a header that cannot be
+read, or a header of one column that holds another delimiter (a comma- or tab-separated file) is
+refused as a whole (``InputError``).
 
 Columns with an empty header cell are counted (a trailing delimiter is common in spreadsheet
 exports) but their values are left out of the tree, as unknown columns are ignored anyway.
@@ -27,7 +38,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway.adapters._files import bad_byte, check_size, read_capped
+from gateway.adapters._files import (
+    SHOWN_CHARS,
+    XML_UNSAFE,
+    bad_byte,
+    check_size,
+    encoding_label,
+    not_xml_character,
+    read_capped,
+    shown,
+    utf8_noncharacter,
+)
 from gateway.adapters.base import (
     BadRecord,
     Provenance,
@@ -45,6 +66,15 @@ DEFAULT_ENCODING = "utf-8-sig"
 _BOM = b"\xef\xbb\xbf"
 # What surrogateescape makes of an undecodable byte: U+DC80..U+DCFF, one per byte.
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+# The bytes of the C0 controls XML cannot carry. In the codecs of ``_BYTE_CHECKED`` such a byte is
+# such a character and nothing else is, so the file's bytes can be checked at C speed (``translate``
+# with ``delete``) instead of its text with a regular expression.
+_C0_BYTES = bytes(b for b in range(0x20) if b not in b"\t\n\r")
+_BYTE_CHECKED = frozenset({"utf-8", "utf-8-sig", "cp1258"})
+_UTF8 = frozenset({"utf-8", "utf-8-sig"})
+# Other delimiters a one-column header may hold when the file is not in this dialect.
+_OTHER_DELIMITERS = (",", "\t", ";", "|")
+_QUOTE = '"'
 
 
 def _without_terminator(text: str) -> str:
@@ -55,11 +85,68 @@ def _without_terminator(text: str) -> str:
     return text
 
 
+def _unclosed_quote(text: str, pos: int, field_end: re.Pattern[str]) -> tuple[int, int] | None:
+    """Where the record starting at ``text[pos]`` opens a quoted field that is never closed:
+    the offset of the quote in ``text`` and the 0-based index of the field; None if the record
+    ends.
+
+    The csv module's own reading (default dialect, not strict), jumping from quote to quote and
+    from delimiter to delimiter (``field_end`` finds the delimiter or a line break) rather than
+    going character by character: a runaway field is as long as the rest of the file. It reads
+    one record only, so it costs no more than that record.
+    """
+    field, length = 0, len(text)
+    while pos < length:
+        if text[pos] == _QUOTE:
+            opened = pos
+            pos += 1
+            while True:
+                close = text.find(_QUOTE, pos)
+                if close == -1:
+                    return opened, field
+                pos = close + 1
+                if not text.startswith(_QUOTE, pos):
+                    break
+                pos += 1  # a doubled quote stands for one
+            # After the closing quote, anything up to the next delimiter joins the field.
+        end = field_end.search(text, pos)
+        if end is None or end.group() in "\r\n":
+            return None
+        field += 1
+        pos = end.end()
+    return None
+
+
 @dataclass(frozen=True)
+class _Unclosed:
+    """A quoted field never closed: the line its quote is on, its field index, how it starts,
+    and the last line of the file, which it runs to."""
+
+    line: int
+    field: int
+    start: str
+    last_line: int
+
+    def reason(self) -> str:
+        lines = self.last_line - self.line + 1
+        head = f" (starting {shown(self.start)})" if self.start else ""
+        if lines == 1:
+            return f"quoted field opened on line {self.line}{head} is never closed: the file ends there"
+        return (
+            f"quoted field opened on line {self.line}{head} is never closed: it runs to the end of "
+            f"the file, so lines {self.line} to {self.last_line} ({lines} lines) cannot be split into rows"
+        )
+
+
+@dataclass(slots=True)
 class _Row:
     """One CSV row: its fields (None if the csv module refused it, saying why in
     ``complaint``), the text of the physical lines it came from, its first line and the byte
-    offset of its first byte in the file."""
+    offset of its first byte in the file; ``unclosed`` when a quoted field in it is never
+    closed (then the row runs to the end of the file).
+
+    Not frozen: one is made per row, and a frozen dataclass pays ``object.__setattr__`` for
+    each field."""
 
     fields: list[str] | None
     complaint: str | None
@@ -67,10 +154,17 @@ class _Row:
     line: int
     offset: int
     data: bytes
+    unclosed: _Unclosed | None = None
 
     @property
     def blank(self) -> bool:
-        return self.fields is not None and len(self.fields) <= 1 and not "".join(self.fields).strip()
+        """A blank line, or a row whose cells are all empty or white space."""
+        fields = self.fields
+        if fields is None or self.unclosed is not None:
+            return False
+        if fields and fields[0] and not fields[0].isspace():
+            return False  # most rows: a dossier code in the first cell settles it
+        return not "".join(fields).strip()
 
     @property
     def raw(self) -> bytes:
@@ -85,31 +179,60 @@ class _Rows:
     def __init__(self, text: str, delimiter: str, encoding: str, offset: int) -> None:
         # newline="" keeps line ends as written, which the csv module needs to keep line
         # breaks inside quoted fields; unlike str.splitlines it splits only on CR and LF.
+        self._text = text
         self._lines = io.StringIO(text, newline="").readlines()
         self._reader = csv.reader(self._lines, delimiter=delimiter)
+        self._field_end = re.compile(f"[{re.escape(delimiter)}\r\n]")
         self._encoding = encoding
         self._consumed = 0
+        self._start = 0  # where the next row starts in the text
         self._offset = offset
+        self._done = False
 
     def __iter__(self) -> Iterator[_Row]:
         return self
 
     def __next__(self) -> _Row:
+        if self._done:
+            raise StopIteration
         fields: list[str] | None
         complaint: str | None = None
+        unclosed: tuple[int, int] | None = None
         try:
             fields = next(self._reader)
         except csv.Error as exc:
             fields, complaint = None, str(exc)
         end = self._reader.line_num
         text = "".join(self._lines[self._consumed : end])
+        if (fields is None or end == len(self._lines)) and _QUOTE in text:
+            # Only the row that reaches the end of the file can hold a quote never closed; or
+            # one the reader gave up on before, when the field outgrew the csv module's limit.
+            unclosed = _unclosed_quote(self._text, self._start, self._field_end)
+        problem = None
+        if unclosed is not None:
+            self._done = True
+            end = len(self._lines)
+            text = "".join(self._lines[self._consumed : end])
+            problem = self._unclosed(text, unclosed[0] - self._start, unclosed[1])
         # Re-encoding gives back the file's bytes exactly: surrogateescape restores the
         # undecodable ones, and the codecs used here are stateless.
         data = text.encode(self._encoding, "surrogateescape")
-        row = _Row(fields, complaint, text, self._consumed + 1, self._offset, data)
+        row = _Row(fields, complaint, text, self._consumed + 1, self._offset, data, problem)
         self._consumed = end
+        self._start += len(text)
         self._offset += len(data)
         return row
+
+    def _unclosed(self, text: str, offset: int, field: int) -> _Unclosed:
+        """The never-closed quote at ``offset`` of the row ``text`` (from its first line on)."""
+        line, seen = self._consumed + 1, 0
+        for physical in self._lines[self._consumed :]:
+            if seen + len(physical) > offset:
+                break
+            seen += len(physical)
+            line += 1
+        start = text[offset + 1 : offset + 1 + 2 * SHOWN_CHARS].splitlines()
+        return _Unclosed(line, field, start[0] if start else "", len(self._lines))
 
 
 class CsvAdapter:
@@ -127,6 +250,8 @@ class CsvAdapter:
         # counts in byte offsets.
         self._row_encoding = "utf-8" if name == "utf-8-sig" else name
         self._drops_bom = name == "utf-8-sig"
+        self._utf8 = name in _UTF8
+        self._bytes_checked = name in _BYTE_CHECKED
 
     def read(self, path: Path) -> Iterator[ReadResult]:
         """Yield each record of the file at ``path`` (refused from its size before reading)."""
@@ -137,33 +262,51 @@ class CsvAdapter:
         """Yield each record of a file's content; ``file`` names it in provenance and errors."""
         where = Location(self.source, file)
         check_size(data, where, self.fmt.max_file_bytes)
+        if data.startswith(_BOM) and not self._utf8:
+            at = Location(self.source, file, line=1)
+            label = encoding_label(self.encoding)
+            raise InputError(at, f"file starts with a UTF-8 byte-order mark but the mapping declares {label}")
         try:
             text = data.decode(self.encoding)
-            clean = "\x00" not in text
+            clean = self._carriable(data, text)
         except UnicodeDecodeError:
             text = data.decode(self.encoding, "surrogateescape")
             clean = False
         bom = len(_BOM) if self._drops_bom and data.startswith(_BOM) else 0
         rows = _Rows(text, self.fmt.delimiter, self._row_encoding, bom)
-        header = self._header(rows, where)
+        header = self._header(rows, where, text)
         index = 0
         for row in rows:
             if row.blank:
                 continue
             provenance = Provenance(self.source, file, index, row.line)
             index += 1
-            if row.fields is None:
+            if row.unclosed is not None:
+                column = row.unclosed.field
+                name = (header[column] or None) if column < len(header) else None
+                yield BadRecord(provenance, row.unclosed.reason(), row.raw, name)
+            elif row.fields is None:
                 yield BadRecord(provenance, f"row cannot be parsed: {row.complaint}", row.raw)
             elif len(row.fields) != len(header):
                 reason = f"row has {len(row.fields)} fields, header has {len(header)}"
                 yield BadRecord(provenance, reason, row.raw)
             else:
-                # A file without undecodable bytes or NULs (nearly all) skips the field scan.
+                # A file without undecodable bytes or characters XML cannot carry (nearly all)
+                # skips the field scan.
                 problem = None if clean else self._unreadable(row.fields, header, row)
                 if problem is not None:
                     yield BadRecord(provenance, problem[1], row.raw, problem[0])
                 else:
                     yield SourceRecord(provenance, self._tree(header, row.fields), row.raw)
+
+    def _carriable(self, data: bytes, text: str) -> bool:
+        """Whether the whole file is free of characters XML cannot carry (NUL included): then
+        no row needs its fields scanned. One pass over the bytes where the codec allows it."""
+        if not self._bytes_checked:
+            return XML_UNSAFE.search(text) is None
+        if len(data.translate(None, _C0_BYTES)) != len(data):
+            return False
+        return not (self._utf8 and utf8_noncharacter(data))
 
     @staticmethod
     def _tree(header: list[str], fields: list[str]) -> Tree:
@@ -171,28 +314,61 @@ class CsvAdapter:
             name: nfc(value) if value else None for name, value in zip(header, fields, strict=True) if name
         }
 
-    def _header(self, rows: _Rows, where: Location) -> list[str]:
-        """The column names, stripped and in NFC; an unreadable header spoils the file."""
+    def _header(self, rows: _Rows, where: Location, text: str) -> list[str]:
+        """The column names, stripped and in NFC; a missing or unreadable header, or one that
+        is not this dialect's, spoils the file."""
         for row in rows:
             if row.blank:
                 continue
             at = Location(where.source, where.file, line=row.line)
+            if row.unclosed is not None:
+                raise InputError(at, f"header row cannot be read: {row.unclosed.reason()}")
             if row.fields is None:
                 raise InputError(at, f"header row cannot be parsed: {row.complaint}")
             # A BOM left by a plain "utf-8" declaration is no part of the first name.
-            names = [nfc(cell.replace("\ufeff", "").strip()) for cell in row.fields]
-            for position, name in enumerate(names, start=1):
-                if "\x00" in name or _ESCAPED_BYTE.search(name):
+            cells = [cell.replace("\ufeff", "") for cell in row.fields]
+            for position, cell in enumerate(cells, start=1):
+                if "\x00" in cell or _ESCAPED_BYTE.search(cell):
+                    # Also what a file in another encoding (UTF-16) looks like: said first.
                     raise InputError(at, f"header cell {position} has a NUL or undecodable byte")
+                found = XML_UNSAFE.search(cell)
+                if found is not None:
+                    raise InputError(at, not_xml_character(found.group(), f"header cell {position}"))
+            self._check_delimiter(cells, at)
+            names = [nfc(cell.strip()) for cell in cells]
+            for position, name in enumerate(names, start=1):
                 if name and names.index(name) != position - 1:
                     raise InputError(at, f"column {name} appears twice in the header")
             return names
-        return []
+        if not text.strip("\ufeff"):
+            what = "the file is empty"
+        elif not text.replace("\ufeff", "").strip():
+            what = "the file has only blank lines"
+        else:
+            what = "every row of the file is empty"
+        raise InputError(where, f"no header row: {what}")
+
+    def _check_delimiter(self, cells: list[str], at: Location) -> None:
+        """Refuse a header of one column that holds another delimiter: the file is not in this
+        dialect (a comma- or tab-separated export), and every row would be one field."""
+        if len(cells) != 1:
+            return
+        counts = {other: cells[0].count(other) for other in _OTHER_DELIMITERS if other != self.fmt.delimiter}
+        other = max(counts, key=counts.__getitem__) if counts else None
+        if other is None or not counts[other]:
+            return
+        raise InputError(
+            at,
+            f"header has one column {shown(cells[0])}; the delimiter is {shown(self.fmt.delimiter)}, "
+            f"but the header is separated by {shown(other)}",
+        )
 
     def _unreadable(self, fields: list[str], header: list[str], row: _Row) -> tuple[str, str] | None:
-        """The first column of a row holding a NUL or an undecodable byte, and why."""
+        """The first column of a row holding a NUL, an undecodable byte or another character
+        XML cannot carry, and why."""
         for position, (name, value) in enumerate(zip(header, fields, strict=True), start=1):
-            if value.isascii() and "\x00" not in value:
+            found = XML_UNSAFE.search(value)
+            if found is None:
                 continue
             column = name or f"#{position}"
             if "\x00" in value:
@@ -207,4 +383,5 @@ class CsvAdapter:
                 byte = ord(escaped.group()) - 0xDC00
                 reason = bad_byte(byte, row.offset + len(before), self.encoding)
                 return column, f"{reason} (column {column})"
+            return column, not_xml_character(found.group(), f"column {column}")
         return None

@@ -2,9 +2,12 @@
 
 For the translate path: ``JsonAdapter`` turns one export file into ``SourceRecord`` trees (every
 string in NFC) and ``BadRecord``s. The file is NDJSON when its name ends in ``.ndjson`` (or
-``.jsonl``) or when its first non-blank byte is not ``[``; otherwise it is one JSON array.
+``.jsonl``); otherwise it is one JSON array when its first non-blank byte is ``[``, and one
+record when it is ``{`` and the whole file is that one JSON object (a record exported alone,
+pretty-printed over many lines); anything else is NDJSON. A file with nothing but white space
+is refused: it holds no record, which is never what an export means.
 
-The input is hostile until proven otherwise (PITFALLS §8), so on top of plain JSON:
+The input is hostile until proven otherwise, so on top of plain JSON:
 
 - the file size is capped before anything is parsed;
 - the text must be UTF-8 (a BOM is tolerated); a bad byte is reported with its file offset;
@@ -12,7 +15,11 @@ The input is hostile until proven otherwise (PITFALLS §8), so on top of plain J
 - ``NaN``, ``Infinity`` and ``-Infinity`` make the record bad: they are not JSON;
 - nesting deeper than ``SourceFormat.max_depth`` makes the record bad, and so does nesting so
   deep that the decoder gives up (CPython's ``RecursionError``, caught here, never passed on);
-- a raw NUL byte is not JSON and is reported as such.
+- a raw NUL byte is not JSON and is reported as such;
+- a string (or key) holding a character that XML 1.0 cannot carry makes the record bad, naming
+  the field and the code point: a C0 control other than tab, LF and CR (JSON lets them in as
+  ``\u0001`` escapes), U+FFFE, U+FFFF, or an unpaired surrogate escape. The national packet is
+  XML: such a record would be accepted here and crash every later stage.
 
 In NDJSON every line stands alone: a bad line becomes a ``BadRecord`` and reading goes on. In an
 array, an item that parses but breaks a rule, or is not an object, becomes a ``BadRecord``; an
@@ -38,7 +45,17 @@ from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
-from gateway.adapters._files import bad_byte, check_size, line_at, read_capped, undecodable
+from gateway.adapters._files import (
+    XML_UNSAFE,
+    bad_byte,
+    check_size,
+    line_at,
+    not_xml_character,
+    read_capped,
+    shown,
+    undecodable,
+    utf8_noncharacter,
+)
 from gateway.adapters.base import (
     BadRecord,
     Provenance,
@@ -57,7 +74,26 @@ _NDJSON_SUFFIXES = (".ndjson", ".jsonl")
 # JSON's own four whitespace characters; str.isspace() would accept more than the grammar does.
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _LEADING_WHITESPACE = re.compile(rb"[ \t\n\r]*")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# What lets a character XML cannot carry into a decoded string. Raw C0 controls cannot: the
+# decoder refuses them inside strings, and only JSON's white space is allowed outside. Escapes
+# of C0 controls other than \t \n \r, and raw U+FFFE / U+FFFF, can. Escapes of surrogates and of
+# U+FFFE / U+FFFF produce non-ASCII strings, which the walk in ``_normalized`` checks anyway
+# (such a record holds a \u escape, so it is walked). Searched for once per file in its bytes,
+# then, in a file where one was found, per record in its text; the walk over the record's tree
+# (``_uncarriable``) is the exact test.
+_C0_ESCAPE = re.compile(rb"\\u00(?:0[0-8bBcCeEfF]|1)")
+_C0_ESCAPE_TEXT = re.compile(r"\\u00(?:0[0-8bBcCeEfF]|1)")
+_U_ESCAPE = re.compile(rb"\\u")  # a literal: the regex engine's prefix search beats bytes.find
+# What ``_scan`` found in a file: flags.
+_ESCAPES = 1  # an escape of a C0 control XML cannot carry
+_NONCHARACTERS = 2  # a raw U+FFFE or U+FFFF
+_U_ESCAPES = 4  # any \u escape (then records are checked for NFC one by one)
+_SUSPECT = _ESCAPES | _NONCHARACTERS
+_EMPTY = "file is empty: no records"
+
+
+class _NotCarried(Exception):
+    """A string holds a character XML cannot carry; ``_uncarriable`` says which and where."""
 
 
 class _Refused(Exception):
@@ -101,6 +137,74 @@ def _deeper_than(record: Tree, limit: int) -> bool:
     return False
 
 
+def _scan(data: bytes) -> int:
+    """What a file's bytes hold, as flags: ``_ESCAPES`` and ``_NONCHARACTERS``, what may put a
+    character XML cannot carry into a string past the decoder, and ``_U_ESCAPES``.
+
+    Nearly free on a clean file: a file without a backslash cannot hold an escape (one C
+    ``memchr``), and U+FFFE and U+FFFF are found from their rare lead byte. A file with
+    backslashes but no \\u escape (quotes, line breaks) pays one search, which spares every
+    record its own (see ``_RecordDecoder.check``).
+    """
+    found = 0
+    if data.find(b"\\") != -1:
+        u_escape = _U_ESCAPE.search(data)
+        if u_escape is not None:
+            found |= _U_ESCAPES
+            if _C0_ESCAPE.search(data, u_escape.start()) is not None:
+                found |= _ESCAPES
+    if utf8_noncharacter(data):
+        found |= _NONCHARACTERS
+    return found
+
+
+def _may_hold_uncarriable(text: str, start: int, end: int, scanned: int) -> bool:
+    """``_scan`` for one record, ``text[start:end]``, in a file where it found something:
+    searches with a literal start, the cheapest first, rather than a regular expression with a
+    character class, which would go character by character."""
+    if (
+        scanned & _ESCAPES
+        and text.find("\\", start, end) != -1
+        and _C0_ESCAPE_TEXT.search(text, start, end) is not None
+    ):
+        return True
+    return bool(scanned & _NONCHARACTERS) and (
+        text.find("\ufffe", start, end) != -1 or text.find("\uffff", start, end) != -1
+    )
+
+
+def _uncarriable(record: Tree) -> _Refused | None:
+    """The problem with the first string or key of ``record`` (in document order) that holds a
+    character XML cannot carry, naming its field (``applicant.fullName``, ``fees[0].name``).
+
+    Recursive: it runs after the depth check, so the depth is bounded.
+    """
+
+    def walk(value: Any, path: str) -> _Refused | None:
+        if isinstance(value, str):
+            found = XML_UNSAFE.search(value)
+            if found is None:
+                return None
+            return _Refused(not_xml_character(found.group(), shown(nfc(path))), nfc(path))
+        if isinstance(value, dict):
+            for key, item in value.items():
+                found = XML_UNSAFE.search(key)
+                if found is not None:
+                    where = f"a key of {shown(nfc(path))}" if path else "a key of the record"
+                    return _Refused(not_xml_character(found.group(), where), nfc(path) or None)
+                problem = walk(item, f"{path}.{key}" if path else key)
+                if problem is not None:
+                    return problem
+        elif isinstance(value, list):
+            for position, item in enumerate(value):
+                problem = walk(item, f"{path}[{position}]")
+                if problem is not None:
+                    return problem
+        return None
+
+    return walk(record, "")
+
+
 def _is_nfc(text: str) -> bool:
     return text.isascii() or unicodedata.is_normalized("NFC", text)
 
@@ -114,9 +218,12 @@ def _normalized(value: Any) -> Any:
     if isinstance(value, str):
         if value.isascii():
             return value
-        if _SURROGATE.search(value):
-            # Only a \uD800-style escape can produce one; no encoder downstream could write it.
-            raise _Refused("a string holds an unpaired surrogate escape, which is not Unicode")
+        # isprintable() is a quick test (C, no regular expression): false for every character
+        # XML cannot carry, and for few others (line breaks, no-break spaces, format marks).
+        if not value.isprintable() and XML_UNSAFE.search(value):
+            # An unpaired surrogate (only a \uD800-style escape can produce one) or an escaped
+            # U+FFFE / U+FFFF: the caller finds which, and where.
+            raise _NotCarried
         return nfc(value)
     if isinstance(value, dict):
         normalized: dict[str, Any] = {}
@@ -161,10 +268,11 @@ class _RecordDecoder:
         except RecursionError:
             raise _too_deep(self.max_depth) from None
 
-    def check(self, value: Any, text: str, start: int, end: int, nfc_text: bool | None) -> Tree:
+    def check(self, value: Any, text: str, start: int, end: int, nfc_text: bool | None, scanned: int) -> Tree:
         """``value``, decoded from ``text[start:end]``, as a record tree, or ``_Refused``.
 
-        ``nfc_text`` says whether the text is known to be in NFC (None: find out).
+        ``nfc_text`` says whether the text is known to be in NFC (None: find out); ``scanned``
+        is what ``_scan`` found in the file.
         """
         if self._problems:
             raise self._problems[0]
@@ -175,14 +283,23 @@ class _RecordDecoder:
         openers = text.count("{", start, end) + text.count("[", start, end)
         if openers > self.max_depth and _deeper_than(value, self.max_depth):
             raise _too_deep(self.max_depth)
+        if scanned & _SUSPECT and _may_hold_uncarriable(text, start, end, scanned):
+            problem = _uncarriable(value)
+            if problem is not None:
+                raise problem
         # The decoder copies string content from the text unchanged except for escapes, and the
         # short escapes (\n, \", ...) stand for characters that compose with nothing. So when
         # the text is NFC and has no \u escape, so is every string; only other records pay for
         # a walk over the tree.
         if nfc_text is None:
             nfc_text = _is_nfc(text[start:end])
-        if not nfc_text or text.find("\\u", start, end) != -1:
-            normalized: Tree = _normalized(value)
+        if not nfc_text or (scanned & _U_ESCAPES and text.find("\\u", start, end) != -1):
+            try:
+                normalized: Tree = _normalized(value)
+            except _NotCarried:
+                problem = _uncarriable(value)
+                assert problem is not None  # the walk finds what _normalized found
+                raise problem from None
             return normalized
         return value
 
@@ -248,13 +365,71 @@ class JsonAdapter:
         start = len(_BOM) if data.startswith(_BOM) else 0
         first = _LEADING_WHITESPACE.match(data, start)
         assert first is not None  # a pattern of only a starred class always matches
-        if file.lower().endswith(_NDJSON_SUFFIXES) or data[first.end() : first.end() + 1] != b"[":
-            yield from self._lines(data, start, file)
-        else:
+        head = data[first.end() : first.end() + 1]
+        if not head:
+            raise InputError(where, _EMPTY)
+        scanned = _scan(data)
+        ndjson = file.lower().endswith(_NDJSON_SUFFIXES)
+        if head == b"[" and not ndjson:
             _check_closed(data, where)
-            yield from self._array(data, start, where)
+            yield from self._array(data, start, where, scanned)
+            return
+        if head == b"{" and not ndjson:
+            single = self._single(data, start, first.end(), file, scanned)
+            if single is not None:
+                yield single
+                return
+        yield from self._lines(data, start, where, scanned)
 
-    def _lines(self, data: bytes, start: int, file: str) -> Iterator[ReadResult]:
+    def _single(self, data: bytes, start: int, brace: int, file: str, scanned: int) -> ReadResult | None:
+        """The file as one record: one JSON object (at ``data[brace]``), pretty-printed over
+        many lines.
+
+        None when the file does not hold exactly one JSON value: then it is NDJSON (a ``.json``
+        name does not prove an array or a single object). A first line that is a JSON value by
+        itself settles it at the cost of that line: NDJSON reads a one-line object alone in its
+        file as that one record too. The record's checks are the array items' and NDJSON
+        lines': duplicate keys, non-finite numbers, depth, characters XML cannot carry; an
+        undecodable byte makes it a bad record, since it is the whole file.
+        """
+        decoder = _RecordDecoder(self.fmt.max_depth)
+        if _first_line_is_a_value(decoder, data, brace):
+            return None
+        view = memoryview(data)[start:]
+        bad_at: int | None = None
+        try:
+            text = str(view, "utf-8")
+        except UnicodeDecodeError as exc:
+            # Decoded anyway, to find out whether the file is one value; the byte is reported.
+            text = str(view, "utf-8", "surrogateescape")
+            bad_at = start + exc.start
+        pos = _skip(text, 0)
+        refused: _Refused | None = None
+        try:
+            value, end = decoder.parse(text, pos)
+        except ValueError:
+            return None
+        except _Refused as exc:
+            # Too deep for the decoder to find where the value ends; its first line is no value
+            # of its own, so it is one record, not NDJSON.
+            refused, end = exc, len(text.rstrip(" \t\r\n"))
+        else:
+            if _skip(text, end) != len(text):
+                return None
+        provenance = Provenance(self.source, file, 0, line_at(data, start + pos))
+        raw = text[pos:end].encode("utf-8", "surrogateescape")
+        if refused is not None:
+            return BadRecord(provenance, refused.reason, raw)
+        if bad_at is not None:
+            return BadRecord(provenance, bad_byte(data[bad_at], bad_at, "utf-8"), raw)
+        try:
+            tree = decoder.check(value, text, pos, end, None, scanned)
+        except _Refused as exc:
+            return BadRecord(provenance, exc.reason, raw, exc.field)
+        return SourceRecord(provenance, tree, raw)
+
+    def _lines(self, data: bytes, start: int, where: Location, scanned: int) -> Iterator[ReadResult]:
+        file = where.file
         decoder = _RecordDecoder(self.fmt.max_depth)
         offset = start
         index = 0
@@ -273,30 +448,32 @@ class JsonAdapter:
                 yield BadRecord(provenance, reason, body)
                 continue
             try:
-                tree = self._line_tree(decoder, text)
+                tree = self._line_tree(decoder, text, scanned)
             except _Refused as exc:
                 yield BadRecord(provenance, exc.reason, body, exc.field)
             except ValueError as exc:
                 yield BadRecord(provenance, _not_json(text, exc, number)[0], body)
             else:
                 yield SourceRecord(provenance, tree, body)
+        if index == 0:
+            raise InputError(where, _EMPTY)  # only blank lines (white space JSON does not know)
 
     @staticmethod
-    def _line_tree(decoder: _RecordDecoder, text: str) -> Tree:
+    def _line_tree(decoder: _RecordDecoder, text: str, scanned: int) -> Tree:
         if not text.isascii() and "\\" not in text:
             # Without escapes, normalising the line normalises every string in it (see
             # ``_RecordDecoder.check``), in one C call instead of a walk over the tree.
             normalized = unicodedata.normalize("NFC", text)
             if normalized is not text:
                 try:
-                    return _decode_line(decoder, normalized, True)
+                    return _decode_line(decoder, normalized, True, scanned)
                 except (ValueError, _Refused):
                     # Say what is wrong with the line as written: columns shift when text is
                     # normalised, and two keys may only have become equal by normalising.
                     pass
-        return _decode_line(decoder, text, None)
+        return _decode_line(decoder, text, None, scanned)
 
-    def _array(self, data: bytes, start: int, where: Location) -> Iterator[ReadResult]:
+    def _array(self, data: bytes, start: int, where: Location, scanned: int) -> Iterator[ReadResult]:
         try:
             text = str(memoryview(data)[start:], "utf-8")
         except UnicodeDecodeError as exc:
@@ -312,7 +489,7 @@ class JsonAdapter:
             while True:
                 line += text.count("\n", counted, pos)
                 counted = pos
-                end = yield from self._item(decoder, text, nfc_text, pos, index, line, where)
+                end = yield from self._item(decoder, text, nfc_text, scanned, pos, index, line, where)
                 index += 1
                 pos = _skip(text, end)
                 separator = text[pos : pos + 1]
@@ -331,6 +508,7 @@ class JsonAdapter:
         decoder: _RecordDecoder,
         text: str,
         nfc_text: bool,
+        scanned: int,
         pos: int,
         index: int,
         line: int,
@@ -350,7 +528,7 @@ class JsonAdapter:
         # The item's exact source bytes: the file is UTF-8, so encoding the slice gives them back.
         raw = text[pos:end].encode("utf-8")
         try:
-            tree = decoder.check(value, text, pos, end, nfc_text)
+            tree = decoder.check(value, text, pos, end, nfc_text, scanned)
         except _Refused as exc:
             yield BadRecord(provenance, exc.reason, raw, exc.field)
         else:
@@ -358,13 +536,33 @@ class JsonAdapter:
         return end
 
 
-def _decode_line(decoder: _RecordDecoder, text: str, nfc_text: bool | None) -> Tree:
+def _decode_line(decoder: _RecordDecoder, text: str, nfc_text: bool | None, scanned: int) -> Tree:
     """The record on one NDJSON line, which must hold that record and nothing else."""
     value, end = decoder.parse(text, _skip(text, 0))
     rest = _skip(text, end)
     if rest != len(text):
         raise json.JSONDecodeError("extra data after the record", text, rest)
-    return decoder.check(value, text, 0, len(text), nfc_text)
+    return decoder.check(value, text, 0, len(text), nfc_text, scanned)
+
+
+def _first_line_is_a_value(decoder: _RecordDecoder, data: bytes, brace: int) -> bool:
+    """Whether the line starting at ``data[brace]`` holds a whole JSON value (and nothing else),
+    or one too deep to tell: an NDJSON record, not the first line of a longer object. False for
+    a file of one line, which is then read whole."""
+    newline = data.find(b"\n", brace)
+    if newline == -1:
+        return False
+    try:
+        line = str(memoryview(data)[brace:newline], "utf-8")
+    except UnicodeDecodeError:
+        return False
+    try:
+        _, end = decoder.parse(line, 0)
+    except _Refused:
+        return True
+    except ValueError:
+        return False
+    return _skip(line, end) == len(line)
 
 
 def _check_closed(data: bytes, where: Location) -> None:

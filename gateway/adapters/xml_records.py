@@ -22,9 +22,13 @@ is handed UTF-8. libxml2 would decode windows-1258 itself only through the platf
 which is absent from some builds (musl, libxml2 without iconv); Python's codec behaves the same
 everywhere and lets an undecodable byte be reported with its offset.
 
-A file that is too big, not well-formed, declares a DOCTYPE or an entity, has a NUL byte, an
-undecodable byte or the wrong document element is refused as a whole (``InputError``): XML
-cannot be resynchronised after such an error. A record nesting deeper than
+A file that is too big, not well-formed, nested deeper than libxml2's limit (256 levels, which
+only huge-tree mode would lift), declares a DOCTYPE or an entity, has a NUL byte, an undecodable
+byte or the wrong document element is refused as a whole (``InputError``): XML cannot be
+resynchronised after such an error. A character XML cannot carry (a C0 control other than tab,
+LF and CR, U+FFFE, U+FFFF), written raw or as a character reference, makes the file not
+well-formed: libxml2 refuses it, so no record can hold one. A document element without any
+record element is an export of zero records, not an error. A record nesting deeper than
 ``SourceFormat.max_depth`` levels is a ``BadRecord``, and the others go on; levels are counted
 as in the tree, as in JSON: the record is level 1, and each element that becomes a dict is one
 level below its parent (a leaf is a value, not a level).
@@ -289,6 +293,8 @@ def _references_safe(data: bytes) -> bool:
 
 
 def _refusal(exc: safexml.UnsafeXml, where: Location) -> InputError:
+    if isinstance(exc, safexml.TooDeep):
+        return InputError(Location(where.source, where.file, line=exc.line), str(exc))
     cause = exc.__cause__
     if not isinstance(cause, etree.XMLSyntaxError):
         return InputError(where, str(exc))  # DOCTYPE, entity, size: already worded

@@ -152,9 +152,251 @@ def test_an_undecodable_header_is_refused(csv_adapter: CsvAdapter) -> None:
         read(csv_adapter, b"A;B\xff\n1;2\n")
 
 
-def test_an_empty_file_yields_nothing(csv_adapter: CsvAdapter) -> None:
-    assert read(csv_adapter, b"") == []
+def test_a_header_only_file_yields_nothing(csv_adapter: CsvAdapter) -> None:
     assert read(csv_adapter, BOM + b"A;B\r\n") == []
+    assert read(csv_adapter, b"\r\nA;B") == []
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "no header row: the file is empty"),
+        (BOM, "no header row: the file is empty"),
+        (b"\r\n\r\n", "no header row: the file has only blank lines"),
+        (BOM + b"  \n\t\n", "no header row: the file has only blank lines"),
+        (b";;;;\r\n;;\r\n", "no header row: every row of the file is empty"),
+    ],
+)
+def test_a_file_without_a_header_row_is_refused(csv_adapter: CsvAdapter, data: bytes, reason: str) -> None:
+    with pytest.raises(InputError) as caught:
+        read(csv_adapter, data)
+    assert caught.value.reason == reason
+    assert caught.value.location.file == "export.csv"
+
+
+HEADER = "SO_HO_SO;MA_TTHC;TEN_TTHC;MA_LINH_VUC;TEN_LINH_VUC;HO_TEN;NGAY_CAP_NHAT"
+
+
+@pytest.mark.parametrize(
+    ("separator", "shown"),
+    [
+        (",", '"SO_HO_SO,MA_TTHC,TEN_TTHC,MA_LINH_VUC,T…"; the delimiter is ";"'),
+        ("\t", '"SO_HO_SO\\tMA_TTHC\\tTEN_TTHC\\tMA_LINH_VUC\\tT…"; the delimiter is ";"'),
+    ],
+)
+def test_a_one_column_header_holding_another_delimiter_is_refused_saying_the_delimiter_looks_wrong(
+    csv_adapter: CsvAdapter, separator: str, shown: str
+) -> None:
+    header = HEADER.replace(";", separator)
+    row = "A-1,1.004889,x,y,z,An,01-01-2025 10:00".replace(",", separator)
+    data = (header + "\r\n" + row + "\r\n").encode()
+    with pytest.raises(InputError) as caught:
+        read(csv_adapter, BOM + data)
+    separated = "\\t" if separator == "\t" else separator
+    expected = f'header has one column {shown}, but the header is separated by "{separated}"'
+    assert caught.value.reason == expected
+    assert caught.value.location.line == 1
+
+
+def test_a_one_column_header_without_another_delimiter_is_a_one_column_file(csv_adapter: CsvAdapter) -> None:
+    assert trees(read(csv_adapter, b"SO_HO_SO\nA-1\n")) == [{"SO_HO_SO": "A-1"}]
+
+
+def test_a_comma_in_a_header_of_several_columns_is_no_delimiter_problem(csv_adapter: CsvAdapter) -> None:
+    assert trees(read(csv_adapter, b"A,B;C\n1;2\n")) == [{"A,B": "1", "C": "2"}]
+
+
+@pytest.mark.parametrize("encoding", ["cp1258", "windows-1258", "latin-1"])
+def test_a_utf8_byte_order_mark_under_another_declared_encoding_is_refused(encoding: str) -> None:
+    adapter = CsvAdapter("legacy-csv", SourceFormat(kind="csv", encoding=encoding))
+    with pytest.raises(InputError) as caught:
+        read(adapter, BOM + "A;B\r\n1;Lê\r\n".encode())
+    label = "windows-1258" if encoding != "latin-1" else "iso8859-1"
+    assert caught.value.reason == f"file starts with a UTF-8 byte-order mark but the mapping declares {label}"
+    assert caught.value.location.line == 1
+
+
+def test_a_windows_1258_file_without_a_byte_order_mark_is_read_as_declared(
+    cp1258_adapter: CsvAdapter,
+) -> None:
+    assert trees(read(cp1258_adapter, b"A;B\r\n1;L\xea\r\n")) == [{"A": "1", "B": "Lê"}]
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        b";" * 20,
+        b";;;",
+        b" ; ;\t; ",
+        b'"";""',
+        b'"  "',
+    ],
+)
+def test_a_row_whose_cells_are_all_empty_is_skipped_like_a_blank_line(
+    csv_adapter: CsvAdapter, row: bytes
+) -> None:
+    header = b";".join(b"C%d" % n for n in range(21))
+    data = (
+        header + b"\r\n" + b";".join([b"1"] * 21) + b"\r\n" + row + b"\r\n" + b";".join([b"2"] * 21) + b"\r\n"
+    )
+    results = read(csv_adapter, data)
+    assert [r.tree["C0"] for r in results if isinstance(r, SourceRecord)] == ["1", "2"]
+    assert [(r.provenance.index, r.provenance.line) for r in results] == [(0, 2), (1, 4)]
+
+
+UNCLOSED_FILE = b'A;B;C\r\n1;2;3\r\n4;"Xin cap phep;5\r\n6;7;8\r\n9;10;11\r\n'
+
+
+def test_an_unclosed_quote_is_one_bad_record_at_the_line_it_opens_saying_how_many_lines_it_spoils(
+    csv_adapter: CsvAdapter,
+) -> None:
+    results = read(csv_adapter, UNCLOSED_FILE)
+    assert trees(results) == [{"A": "1", "B": "2", "C": "3"}]
+    (rejected,) = bad(results)
+    assert rejected.reason == (
+        'quoted field opened on line 3 (starting "Xin cap phep;5") is never closed: it runs to the end of '
+        "the file, so lines 3 to 5 (3 lines) cannot be split into rows"
+    )
+    assert (rejected.field, rejected.provenance.index, rejected.provenance.line) == ("B", 1, 3)
+    # The rows it swallowed are kept in its bytes: nothing vanishes without a word.
+    assert rejected.raw == b'4;"Xin cap phep;5\r\n6;7;8\r\n9;10;11'
+
+
+def test_a_quoted_field_never_closed_on_the_last_line_says_the_file_ends_there(
+    csv_adapter: CsvAdapter,
+) -> None:
+    (good, rejected) = read(csv_adapter, b'A;B\n1;2\n3;"abc')
+    assert isinstance(good, SourceRecord)
+    assert isinstance(rejected, BadRecord)
+    assert (
+        rejected.reason
+        == 'quoted field opened on line 3 (starting "abc") is never closed: the file ends there'
+    )
+    assert rejected.raw == b'3;"abc'
+
+
+def test_a_quote_never_closed_after_a_closed_multi_line_field_names_its_own_line(
+    csv_adapter: CsvAdapter,
+) -> None:
+    (rejected,) = read(csv_adapter, b'A;B;C\n1;"two\nlines";"x\n2;3;4\n')
+    assert isinstance(rejected, BadRecord)
+    assert rejected.reason.startswith('quoted field opened on line 3 (starting "x") is never closed: ')
+    assert rejected.reason.endswith("lines 3 to 4 (2 lines) cannot be split into rows")
+    assert (rejected.field, rejected.provenance.line) == ("C", 2)
+
+
+def test_the_reason_for_a_quote_never_closed_shows_at_most_40_characters_of_the_field(
+    csv_adapter: CsvAdapter,
+) -> None:
+    data = b'A;B\n1;"' + b"x" * 200_000 + b"\n" + b"2;3\n" * 1000
+    (rejected,) = read(csv_adapter, data)  # past the csv module's field limit: still one unclosed field
+    assert isinstance(rejected, BadRecord)
+    assert rejected.reason == (
+        f'quoted field opened on line 2 (starting "{"x" * 39}…") is never closed: it runs to the end of '
+        "the file, so lines 2 to 1002 (1001 lines) cannot be split into rows"
+    )
+    assert rejected.raw == data[len(b"A;B\n") : -1]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'A;B\n1;x"y\n2;3\n',  # a quote inside an unquoted value is a character
+        b'A;B\n1;"y"\n',  # a quoted last field, closed
+        b'A;B\n1;"y ""z"""',  # doubled quotes, closed at the end of the file
+        b'A;B\n1;"y"z\n',  # text after a closing quote joins the field
+    ],
+)
+def test_quotes_that_close_or_never_open_are_not_reported(csv_adapter: CsvAdapter, data: bytes) -> None:
+    assert bad(read(csv_adapter, data)) == []
+
+
+def test_a_field_over_the_csv_limit_that_does_close_is_not_reported_as_unclosed(
+    csv_adapter: CsvAdapter,
+) -> None:
+    results = read(csv_adapter, b'A;B\n1;"' + b"x" * 200_000 + b'"\n2;3\n')
+    assert bad(results)[0].reason == "row cannot be parsed: field larger than field limit (131072)"
+    assert trees(results) == [{"A": "2", "B": "3"}]
+
+
+def test_a_quote_never_closed_in_the_header_is_refused(csv_adapter: CsvAdapter) -> None:
+    with pytest.raises(InputError) as caught:
+        read(csv_adapter, b'A;"B\n1;2\n')
+    assert caught.value.reason.startswith("header row cannot be read: quoted field opened on line 1")
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        (b"Nguyen\x01An", "control character U+0001"),
+        (b"x\x08", "control character U+0008"),
+        (b"\x0bx", "control character U+000B"),
+        (b"x\x0cy", "control character U+000C"),
+        (b"x\x1b", "control character U+001B"),
+        (b"x\x1f", "control character U+001F"),
+        ("x\ufffe".encode(), "noncharacter U+FFFE"),
+        ("Lê\uffff".encode(), "noncharacter U+FFFF"),
+        (b'"multi\r\nline\x07"', "control character U+0007"),
+    ],
+)
+def test_a_character_xml_cannot_carry_makes_the_row_bad_naming_the_column_and_the_code_point(
+    csv_adapter: CsvAdapter, value: bytes, reason: str
+) -> None:
+    data = b"SO_HO_SO;HO_TEN;NGAY\r\nA-1;An;x\r\nA-2;" + value + b";y\r\nA-3;Binh;z\r\n"
+    results = read(csv_adapter, data)
+    assert [t["SO_HO_SO"] for t in trees(results)] == ["A-1", "A-3"]
+    (rejected,) = bad(results)
+    assert rejected.reason == f"{reason} in column HO_TEN cannot be carried by the national XML"
+    assert (rejected.field, rejected.provenance.index, rejected.provenance.line) == ("HO_TEN", 1, 3)
+
+
+def test_a_control_byte_in_a_windows_1258_file_makes_the_row_bad(cp1258_adapter: CsvAdapter) -> None:
+    results = read(cp1258_adapter, b"A;B\r\n1;L\xea\r\n2;L\xea\x01\r\n")
+    assert trees(results) == [{"A": "1", "B": "Lê"}]
+    assert (
+        bad(results)[0].reason == "control character U+0001 in column B cannot be carried by the national XML"
+    )
+
+
+def test_a_control_character_in_a_column_without_a_name_still_makes_the_row_bad(
+    csv_adapter: CsvAdapter,
+) -> None:
+    (rejected,) = read(csv_adapter, b"A;;B\n1;\x02;3\n")
+    assert isinstance(rejected, BadRecord)
+    assert (rejected.reason, rejected.field) == (
+        "control character U+0002 in column #2 cannot be carried by the national XML",
+        "#2",
+    )
+
+
+def test_tabs_and_c1_controls_inside_values_are_carried(csv_adapter: CsvAdapter) -> None:
+    assert trees(read(csv_adapter, "A;B\n1;x\ty\x85\x7f\ufffd\n".encode())) == [
+        {"A": "1", "B": "x\ty\x85\x7f\ufffd"}
+    ]
+
+
+def test_a_character_xml_cannot_carry_in_a_header_cell_is_refused(csv_adapter: CsvAdapter) -> None:
+    with pytest.raises(InputError) as caught:
+        read(csv_adapter, b"A;B\x01\n1;2\n")
+    assert (
+        caught.value.reason
+        == "control character U+0001 in header cell 2 cannot be carried by the national XML"
+    )
+
+
+def test_a_nul_byte_still_has_its_own_wording(csv_adapter: CsvAdapter) -> None:
+    (rejected,) = read(csv_adapter, b"A;B\n1;\x01x\x00\n")
+    assert isinstance(rejected, BadRecord)
+    assert rejected.reason == "NUL byte in column B"
+
+
+def test_an_encoding_checked_by_its_text_finds_control_characters_too() -> None:
+    adapter = CsvAdapter("legacy-csv", SourceFormat(kind="csv", encoding="utf-16"))
+    results = read(adapter, "A;B\n1;2\n3;\x01\n".encode("utf-16"))
+    assert trees(results) == [{"A": "1", "B": "2"}]
+    assert (
+        bad(results)[0].reason == "control character U+0001 in column B cannot be carried by the national XML"
+    )
 
 
 def test_the_delimiter_comes_from_the_source_format() -> None:

@@ -70,9 +70,120 @@ def test_a_utf8_byte_order_mark_is_tolerated(json_adapter: JsonAdapter, data: by
     assert [r.tree for r in records(read(json_adapter, data, file))] == [{"code": "A-1"}]
 
 
-def test_an_empty_array_or_an_empty_file_yields_nothing(json_adapter: JsonAdapter) -> None:
+def test_an_empty_array_yields_nothing(json_adapter: JsonAdapter) -> None:
     assert read(json_adapter, b" [ ] \n") == []
-    assert read(json_adapter, b"") == []
+
+
+@pytest.mark.parametrize(
+    ("data", "file"),
+    [
+        (b"", "export.json"),
+        (b" \r\n\t\n", "export.json"),
+        (b"\xef\xbb\xbf", "export.json"),
+        (b"", "export.ndjson"),
+        (b"\n\n   \n", "export.ndjson"),
+        (b"\x0c\n", "export.ndjson"),  # white space to NDJSON's blank-line test, not to JSON
+    ],
+)
+def test_an_empty_or_white_space_only_file_is_refused_as_holding_no_records(
+    json_adapter: JsonAdapter, data: bytes, file: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        read(json_adapter, data, file)
+    assert caught.value.reason == "file is empty: no records"
+    assert caught.value.location.file == file
+
+
+def test_a_json_file_holding_one_pretty_printed_object_is_one_record(json_adapter: JsonAdapter) -> None:
+    record = {"code": "A-1", "applicant": {"fullName": NFD_NAME, "identity": {"number": "1"}}, "fees": [1]}
+    text = json.dumps(record, ensure_ascii=False, indent=2)
+    data = b"\n" + text.encode() + b"\n\n"
+    (result,) = read(json_adapter, data, "export.json")
+    assert isinstance(result, SourceRecord)
+    expected = unicodedata.normalize("NFC", NFD_NAME)
+    assert result.tree == {
+        "code": "A-1",
+        "applicant": {"fullName": expected, "identity": {"number": "1"}},
+        "fees": [1],
+    }
+    assert (result.provenance.index, result.provenance.line) == (0, 2)
+    assert result.raw == text.encode()
+
+
+def test_a_single_object_file_with_a_byte_order_mark_is_one_record(json_adapter: JsonAdapter) -> None:
+    (result,) = read(json_adapter, b'\xef\xbb\xbf{\n  "code": "A-1"\n}\n', "export.json")
+    assert isinstance(result, SourceRecord)
+    assert result.tree == {"code": "A-1"}
+
+
+@pytest.mark.parametrize(
+    ("body", "reason", "field"),
+    [
+        ('"code": "A-1",\n  "code": "A-2"', 'duplicate key "code"', "code"),
+        ('"amount": NaN', "NaN is not a valid JSON number", None),
+        ('"a": ' + '{"a": ' * 70 + "1" + "}" * 70, "nesting deeper than 64 levels", None),
+        (
+            '"note": "x\\u0007y"',
+            'control character U+0007 in "note" cannot be carried by the national XML',
+            "note",
+        ),
+    ],
+)
+def test_a_single_object_file_is_checked_like_any_record_and_is_one_bad_record(
+    json_adapter: JsonAdapter, body: str, reason: str, field: str | None
+) -> None:
+    data = ("{\n  " + body + ',\n  "status": "NEW"\n}\n').encode()
+    (result,) = read(json_adapter, data, "export.json")
+    assert isinstance(result, BadRecord)
+    assert (result.reason, result.field) == (reason, field)
+    assert (result.provenance.index, result.provenance.line) == (0, 1)
+    assert result.raw == data.rstrip(b"\n")
+
+
+def test_a_single_object_file_with_an_undecodable_byte_is_one_bad_record(json_adapter: JsonAdapter) -> None:
+    data = b'{\n  "code": "A-1",\n  "note": "L\xea"\n}\n'
+    (result,) = read(json_adapter, data, "export.json")
+    assert isinstance(result, BadRecord)
+    assert result.reason == f"byte 0xEA at offset {data.index(0xEA)} is not valid UTF-8"
+    assert result.raw == data.rstrip(b"\n")
+
+
+def test_a_single_object_too_deep_for_the_decoder_is_one_bad_record(json_adapter: JsonAdapter) -> None:
+    data = b'{\n  "a": ' + b'{"a": ' * 100_000 + b"1" + b"}" * 100_000 + b"\n}\n"
+    (result,) = read(json_adapter, data, "export.json")
+    assert isinstance(result, BadRecord)
+    assert result.reason == "nesting deeper than 64 levels"
+
+
+@pytest.mark.parametrize(
+    "data", [b'{"code": "A-1"}\n{"code": "A-2"}\n', b'{"code": "A-1"}\n\n{"code": "A-2"}']
+)
+def test_a_json_file_of_one_object_per_line_is_still_read_as_ndjson(
+    json_adapter: JsonAdapter, data: bytes
+) -> None:
+    results = read(json_adapter, data, "export.json")
+    assert [r.tree["code"] for r in records(results)] == ["A-1", "A-2"]
+
+
+def test_two_objects_on_the_one_line_of_a_json_file_are_a_bad_ndjson_line(json_adapter: JsonAdapter) -> None:
+    (rejected,) = read(json_adapter, b'{"code": "A-1"} {"code": "A-2"}\n', "export.json")
+    assert isinstance(rejected, BadRecord)
+    assert rejected.reason == "invalid JSON at line 1 column 17: extra data after the record"
+
+
+def test_ndjson_in_a_json_file_whose_first_line_is_bad_or_too_deep_is_read_line_by_line(
+    json_adapter: JsonAdapter,
+) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    for first in (b'{"code": "A-1",}', b'{"a": ' + deep + b"}"):
+        results = read(json_adapter, first + b'\n{"code": "A-2"}\n', "export.json")
+        assert [type(r).__name__ for r in results] == ["BadRecord", "SourceRecord"]
+        assert records(results)[0].provenance.line == 2
+
+
+def test_a_ndjson_file_name_wins_over_a_single_object(json_adapter: JsonAdapter) -> None:
+    results = read(json_adapter, b'{\n  "code": "A-1"\n}\n', "export.ndjson")
+    assert [r.provenance.line for r in bad(results)] == [1, 2, 3]
 
 
 @pytest.mark.parametrize("file", ["export.json", "export.ndjson"])
@@ -266,7 +377,123 @@ def test_data_after_the_array_is_refused(json_adapter: JsonAdapter) -> None:
 def test_an_unpaired_surrogate_escape_makes_the_record_bad(json_adapter: JsonAdapter) -> None:
     (rejected,) = read(json_adapter, b'{"name": "\\ud800 x"}', "x.ndjson")
     assert isinstance(rejected, BadRecord)
-    assert "unpaired surrogate" in rejected.reason
+    assert rejected.reason == 'unpaired surrogate U+D800 in "name" cannot be carried by the national XML'
+    assert rejected.field == "name"
+
+
+def test_a_surrogate_pair_escape_is_one_character_and_accepted(json_adapter: JsonAdapter) -> None:
+    (result,) = read(json_adapter, b'{"name": "\\ud83d\\ude00"}', "x.ndjson")
+    assert isinstance(result, SourceRecord)
+    assert result.tree == {"name": "\U0001f600"}
+
+
+def in_every_layout(record: bytes) -> list[tuple[bytes, str]]:
+    """``record`` as an array item (after a good record), an NDJSON line (after a good one) and
+    a pretty-printed single-object file."""
+    good = b'{"code": "A-0"}'
+    return [
+        (b"[" + good + b",\n" + record + b"]", "export.json"),
+        (good + b"\n" + record + b"\n", "export.ndjson"),
+        (b"{\n  " + record[1:-1] + b"\n}\n", "export.json"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "file"), in_every_layout(b'{"code": "A-1", "applicant": {"fullName": "Nguyen\\u0001An"}}')
+)
+def test_a_control_character_escape_makes_the_record_bad_naming_the_field_and_the_code_point(
+    json_adapter: JsonAdapter, data: bytes, file: str
+) -> None:
+    results = read(json_adapter, data, file)
+    rejected = bad(results)[0]
+    assert (
+        rejected.reason
+        == 'control character U+0001 in "applicant.fullName" cannot be carried by the national XML'
+    )
+    assert rejected.field == "applicant.fullName"
+    assert [r.tree["code"] for r in records(results)] == (["A-0"] if len(results) == 2 else [])
+
+
+@pytest.mark.parametrize(
+    ("escape", "reason"),
+    [
+        *(
+            (f"\\u{code:04X}", f"control character U+{code:04X}")
+            for code in range(0x20)
+            if code not in (9, 10, 13)
+        ),
+        ("\\u000b", "control character U+000B"),
+        ("\\uFFFE", "noncharacter U+FFFE"),
+        ("\\uffff", "noncharacter U+FFFF"),
+        ("\\udfff", "unpaired surrogate U+DFFF"),
+        ("\\ud800\\u0041", "unpaired surrogate U+D800"),
+        ("\ufffe", "noncharacter U+FFFE"),  # raw, not escaped: JSON allows it
+        ("\uffff", "noncharacter U+FFFF"),
+        ("Lê \\u0001", "control character U+0001"),  # in a string that is not ASCII
+    ],
+)
+@pytest.mark.parametrize("file", ["export.json", "export.ndjson"])
+def test_every_character_xml_cannot_carry_makes_the_record_bad(
+    json_adapter: JsonAdapter, escape: str, reason: str, file: str
+) -> None:
+    line = ('{"code": "A-1", "fees": [{"name": "x"}, {"name": "a' + escape + 'b"}]}').encode()
+    data = b"[" + line + b"]" if file == "export.json" else line
+    (rejected,) = read(json_adapter, data, file)
+    assert isinstance(rejected, BadRecord)
+    assert rejected.reason == f'{reason} in "fees[1].name" cannot be carried by the national XML'
+    assert rejected.field == "fees[1].name"
+
+
+@pytest.mark.parametrize("file", ["export.json", "export.ndjson"])
+def test_tab_line_feed_carriage_return_c1_controls_and_their_escapes_are_carried(
+    json_adapter: JsonAdapter, file: str
+) -> None:
+    line = b'{"note": "a\\tb\\nc\\rd\\u0009e\\u000Af\\u000dg\\u007f\\u0085\xc2\x85\xef\xbf\xbd"}'
+    data = b"[" + line + b"]" if file == "export.json" else line
+    (result,) = read(json_adapter, data, file)
+    assert isinstance(result, SourceRecord)
+    assert result.tree == {"note": "a\tb\nc\rd\te\nf\rg\x7f\x85\x85\ufffd"}
+
+
+def test_a_backslash_written_before_u0001_is_text_not_a_control_character(json_adapter: JsonAdapter) -> None:
+    (result,) = read(json_adapter, b'{"path": "C:\\\\u0001\\\\ho-so"}', "x.ndjson")
+    assert isinstance(result, SourceRecord)
+    assert result.tree == {"path": "C:\\u0001\\ho-so"}
+
+
+@pytest.mark.parametrize(
+    ("line", "reason", "field"),
+    [
+        (b'{"a\\u0001b": 1}', "control character U+0001 in a key of the record", None),
+        (b'{"x": {"y": [{"a\\u001fb": 1}]}}', 'control character U+001F in a key of "x.y[0]"', "x.y[0]"),
+    ],
+)
+def test_a_control_character_in_a_key_makes_the_record_bad_naming_the_object_that_holds_it(
+    json_adapter: JsonAdapter, line: bytes, reason: str, field: str | None
+) -> None:
+    (rejected,) = read(json_adapter, line, "x.ndjson")
+    assert isinstance(rejected, BadRecord)
+    assert (rejected.reason, rejected.field) == (f"{reason} cannot be carried by the national XML", field)
+
+
+def test_only_the_record_holding_a_control_character_is_bad_in_a_file_that_has_one(
+    json_adapter: JsonAdapter,
+) -> None:
+    lines = [
+        b'{"code": "A-1", "note": "\\u00e0\\u0110"}',
+        b'{"code": "A-2", "note": "\\u0002"}',
+        b'{"code": "A-3"}',
+    ]
+    for data, file in ((b"[" + b",\n".join(lines) + b"]", "x.json"), (b"\n".join(lines), "x.ndjson")):
+        results = read(json_adapter, data, file)
+        assert [r.tree for r in records(results)] == [{"code": "A-1", "note": "àĐ"}, {"code": "A-3"}]
+        assert [r.provenance.index for r in bad(results)] == [1]
+
+
+def test_a_raw_control_character_is_still_invalid_json(json_adapter: JsonAdapter) -> None:
+    (rejected,) = read(json_adapter, b'{"name": "a\x01b"}', "x.ndjson")
+    assert isinstance(rejected, BadRecord)
+    assert rejected.reason == "invalid JSON at line 1 column 12: Invalid control character at"
 
 
 def test_an_oversized_file_is_refused_from_its_size_before_it_is_opened(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from gateway import safexml
 from gateway.adapters import BadRecord, ReadResult, SourceFormat, SourceRecord, XmlAdapter
 from gateway.errors import InputError
 
@@ -283,7 +284,63 @@ def test_an_undeclared_entity_reference_is_refused_as_not_well_formed(
 def test_a_100k_deep_document_is_refused_cleanly(xml_adapter: XmlAdapter) -> None:
     data = ROOT + b"<HoSo>" + b"<A>" * 100_000 + b"</A>" * 100_000 + b"</HoSo>" + END
     error = refusal(xml_adapter, data)
-    assert error.reason.startswith("not well-formed XML: Excessive depth in document: 256")
+    assert error.reason == "nesting deeper than 256 levels (the limit for XML files)"
+
+
+def test_nesting_deeper_than_256_levels_is_refused_as_such_not_with_libxml2s_advice_to_lift_the_limit(
+    xml_adapter: XmlAdapter,
+) -> None:
+    data = PROLOG + ROOT + b"<HoSo>\n" + b"<A>" * 300 + b"</A>" * 300 + b"</HoSo>" + END
+    error = refusal(xml_adapter, data)
+    assert error.reason == "nesting deeper than 256 levels (the limit for XML files)"
+    assert "XML_PARSE_HUGE" not in str(error)
+    assert error.location.line == 4
+    # 256 levels, the document element included, are still read.
+    (result,) = read(xml_adapter, ROOT + b"<HoSo>" + b"<A>" * 254 + b"x" + b"</A>" * 254 + b"</HoSo>" + END)
+    assert isinstance(result, BadRecord)  # a record, refused by max_depth (64), not a file error
+
+
+def test_safexml_names_the_depth_limit_for_every_caller() -> None:
+    with pytest.raises(safexml.TooDeep) as caught:
+        safexml.parse(b"<a>" * 300 + b"</a>" * 300, max_bytes=10_000)
+    assert str(caught.value) == "nesting deeper than 256 levels (the limit for XML files)"
+    assert isinstance(caught.value, safexml.UnsafeXml)
+    assert (caught.value.limit, caught.value.line) == (256, 1)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"x\x01y",
+        b"x&#1;y",
+        b"x&#x1F;y",
+        b"x\x0by",
+        b"x\xef\xbf\xbey",
+        b"x&#xFFFE;y",
+        b"x&#xFFFF;y",
+        b"x&#xD800;y",
+    ],
+)
+def test_a_character_xml_cannot_carry_makes_the_file_not_well_formed(
+    xml_adapter: XmlAdapter, text: bytes
+) -> None:
+    # So no record of an XML export can hold one, raw or as a character reference.
+    error = refusal(xml_adapter, document().replace(END, b"<HoSo><A>" + text + b"</A></HoSo>" + END))
+    assert error.reason.startswith("not well-formed XML: ")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"<DanhSachHoSo/>",
+        PROLOG + b'<DanhSachHoSo NgayXuat="05/06/2021 17:00:00" DonVi="000.00.22.H33"></DanhSachHoSo>',
+        document("<!-- nothing exported -->\n<ThongKe SoLuong='0'/>\n"),
+    ],
+)
+def test_an_export_without_any_record_element_holds_zero_records_and_is_no_error(
+    xml_adapter: XmlAdapter, data: bytes
+) -> None:
+    assert read(xml_adapter, data) == []
 
 
 def test_a_document_that_is_not_well_formed_is_refused_with_its_line(

@@ -41,7 +41,9 @@ def test_content_hash_ignores_key_order() -> None:
 
 
 def test_content_hash_treats_absent_and_empty_optional_fields_alike() -> None:
-    with_empty = DossierPacket.build(sample_meta(), {**sample_dossier(), "ThongTinKhac": ""}, sample_history())
+    with_empty = DossierPacket.build(
+        sample_meta(), {**sample_dossier(), "ThongTinKhac": ""}, sample_history()
+    )
     without = DossierPacket.build(sample_meta(), sample_dossier(), sample_history())
     assert with_empty.content_hash == without.content_hash
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import codecs
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
+from gateway.adapters.base import ReadResult, SourceFormat
 from gateway.errors import InputError, Location
 
 # The characters an XML 1.0 document cannot hold, whatever the escaping: C0 controls other than
@@ -60,6 +62,24 @@ def read_capped(path: Path, where: Location, max_bytes: int) -> bytes:
         raise InputError(where, f"cannot read the file: {exc.strerror or exc}") from exc
     check_size(data, where, max_bytes)
     return data
+
+
+class FileAdapter:
+    """What every adapter does the same way: remember its source and format, and read a file
+    under its size cap before handing the bytes to ``read_bytes``, the format's own part."""
+
+    def __init__(self, source: str, fmt: SourceFormat) -> None:
+        self.source = source
+        self.fmt = fmt
+
+    def read(self, path: Path) -> Iterator[ReadResult]:
+        """Yield each record of the file at ``path`` (refused from its size before reading)."""
+        data = read_capped(path, Location(self.source, str(path)), self.fmt.max_file_bytes)
+        yield from self.read_bytes(data, file=str(path))
+
+    def read_bytes(self, data: bytes, file: str) -> Iterator[ReadResult]:
+        """Yield each record of a file's content; ``file`` names it in provenance and errors."""
+        raise NotImplementedError
 
 
 def line_at(data: bytes, offset: int) -> int:

@@ -36,16 +36,15 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from gateway.adapters._files import (
     SHOWN_CHARS,
     XML_UNSAFE,
+    FileAdapter,
     bad_byte,
     check_size,
     encoding_label,
     not_xml_character,
-    read_capped,
     shown,
     utf8_noncharacter,
 )
@@ -235,12 +234,11 @@ class _Rows:
         return _Unclosed(line, field, start[0] if start else "", len(self._lines))
 
 
-class CsvAdapter:
+class CsvAdapter(FileAdapter):
     """Reads legacy-csv export files in the declared encoding into record trees."""
 
     def __init__(self, source: str, fmt: SourceFormat) -> None:
-        self.source = source
-        self.fmt = fmt
+        super().__init__(source, fmt)
         self.encoding = fmt.encoding or DEFAULT_ENCODING
         try:
             name = codecs.lookup(self.encoding).name
@@ -252,11 +250,6 @@ class CsvAdapter:
         self._drops_bom = name == "utf-8-sig"
         self._utf8 = name in _UTF8
         self._bytes_checked = name in _BYTE_CHECKED
-
-    def read(self, path: Path) -> Iterator[ReadResult]:
-        """Yield each record of the file at ``path`` (refused from its size before reading)."""
-        data = read_capped(path, Location(self.source, str(path)), self.fmt.max_file_bytes)
-        yield from self.read_bytes(data, file=str(path))
 
     def read_bytes(self, data: bytes, file: str) -> Iterator[ReadResult]:
         """Yield each record of a file's content; ``file`` names it in provenance and errors."""

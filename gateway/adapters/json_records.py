@@ -42,16 +42,15 @@ import math
 import re
 import unicodedata
 from collections.abc import Generator, Iterator
-from pathlib import Path
 from typing import Any
 
 from gateway.adapters._files import (
     XML_UNSAFE,
+    FileAdapter,
     bad_byte,
     check_size,
     line_at,
     not_xml_character,
-    read_capped,
     shown,
     undecodable,
     utf8_noncharacter,
@@ -60,7 +59,6 @@ from gateway.adapters.base import (
     BadRecord,
     Provenance,
     ReadResult,
-    SourceFormat,
     SourceRecord,
     Tree,
 )
@@ -346,17 +344,8 @@ def _not_json(text: str, exc: ValueError, base_line: int = 1) -> tuple[str, int]
     return f"invalid JSON at line {base_line + line - 1} column {column}: {what}", (base_line + line - 1)
 
 
-class JsonAdapter:
+class JsonAdapter(FileAdapter):
     """Reads igate-json export files (JSON array or NDJSON) into record trees."""
-
-    def __init__(self, source: str, fmt: SourceFormat) -> None:
-        self.source = source
-        self.fmt = fmt
-
-    def read(self, path: Path) -> Iterator[ReadResult]:
-        """Yield each record of the file at ``path`` (refused from its size before reading)."""
-        data = read_capped(path, Location(self.source, str(path)), self.fmt.max_file_bytes)
-        yield from self.read_bytes(data, file=str(path))
 
     def read_bytes(self, data: bytes, file: str) -> Iterator[ReadResult]:
         """Yield each record of a file's content; ``file`` names it in provenance and errors."""

@@ -40,18 +40,16 @@ import codecs
 import re
 import unicodedata
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, cast
 
 from lxml import etree
 
 from gateway import safexml
-from gateway.adapters._files import check_size, line_at, read_capped, undecodable
+from gateway.adapters._files import FileAdapter, check_size, line_at, undecodable
 from gateway.adapters.base import (
     BadRecord,
     Provenance,
     ReadResult,
-    SourceFormat,
     SourceRecord,
     Tree,
 )
@@ -183,17 +181,8 @@ class _TreeBuilder:
         return node
 
 
-class XmlAdapter:
+class XmlAdapter(FileAdapter):
     """Reads motcua-xml export files (UTF-8 or windows-1258) into record trees."""
-
-    def __init__(self, source: str, fmt: SourceFormat) -> None:
-        self.source = source
-        self.fmt = fmt
-
-    def read(self, path: Path) -> Iterator[ReadResult]:
-        """Yield each record of the file at ``path`` (refused from its size before reading)."""
-        data = read_capped(path, Location(self.source, str(path)), self.fmt.max_file_bytes)
-        yield from self.read_bytes(data, file=str(path))
 
     def read_bytes(self, data: bytes, file: str) -> Iterator[ReadResult]:
         """Yield each record of a file's content; ``file`` names it in provenance and errors."""

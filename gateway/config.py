@@ -26,9 +26,7 @@ DEFAULT_CONFIG = PROJECT_ROOT / "config.yaml"
 
 @dataclass(frozen=True)
 class IntakeConfig:
-    timezone: str = "Asia/Ho_Chi_Minh"
     future_skew_minutes: int = 10
-    max_file_mb: int = 64
 
 
 @dataclass(frozen=True)

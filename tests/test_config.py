@@ -13,7 +13,7 @@ from gateway.errors import ConfigError
 def test_the_shipped_config_loads_with_its_defaults() -> None:
     config = load_config(environ={})
     assert config.sim.host == "127.0.0.1"
-    assert config.intake.timezone == "Asia/Ho_Chi_Minh"
+    assert config.intake.future_skew_minutes == 10
 
 
 def test_relative_paths_are_resolved_against_the_config_file(tmp_path: Path) -> None:

@@ -68,7 +68,7 @@ def run_case(case: Path, translator: Translator) -> dict[str, Any]:
         try:
             outcomes = list(translator.translate_bytes(path.read_bytes(), path.name))
         except InputError as exc:
-            actual["file_errors"].append({"file": path.name, "reason": exc.reason})
+            actual["file_errors"].append({"file": path.name, "line": exc.location.line, "reason": exc.reason})
             continue
         for outcome in outcomes:
             if isinstance(outcome, Translated):

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from gateway.config import Config, load_config
-from gateway.errors import ConfigError, InputError, MappingError
+from gateway.errors import ConfigError, InputError, MappingError, SchemaError
 from gateway.exit_codes import ExitCode
 from gateway.mapping import SourceMapping, load_mapping
 from gateway.packets import SchemaSet
@@ -48,6 +48,10 @@ class Group(click.Group):
         except (ConfigError, MappingError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(ExitCode.USAGE)
+        except SchemaError as exc:
+            # A packet that passed one rendering's schema but not the other's: never written.
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(ExitCode.REJECTED)
 
 
 @click.group(cls=Group, epilog="Run 'dvcgw COMMAND --help' for the options and examples of each command.")

@@ -60,7 +60,8 @@ def record_to_xml(
     parent: etree._Element | None, tag: str, record: Mapping[str, Any], type_name: str, layout: Layout
 ) -> etree._Element:
     """Append (or create, with ``parent`` None) the element for one record of type ``type_name``."""
-    element = copy.deepcopy(layout.template(tag, type_name))
+    # lxml's copy.copy is already deep, and cheaper than copy.deepcopy (no memo bookkeeping).
+    element = copy.copy(layout.template(tag, type_name))
     unused = []
     for child, spec in zip(element, layout.fields(type_name), strict=True):
         value = record.get(spec.name)
@@ -70,7 +71,7 @@ def record_to_xml(
                 if spec.record and item is not None:
                     child.addprevious(record_to_xml(None, spec.name, item, spec.type_name, layout))
                 elif item is not None:
-                    twin = copy.deepcopy(child)
+                    twin = copy.copy(child)
                     twin.text = str(item)
                     child.addprevious(twin)
             unused.append(child)

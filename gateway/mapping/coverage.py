@@ -56,10 +56,6 @@ class CoverageReport:
     rules_never_used: tuple[str, ...]
     table_entries_never_hit: tuple[str, ...]
 
-    @property
-    def complete(self) -> bool:
-        return not (self.unmapped_fields or self.rules_never_used or self.table_entries_never_hit)
-
     def lines(self) -> list[str]:
         out = [f"coverage of {self.mapping}:"]
         for title, items in (

@@ -27,7 +27,7 @@ from gateway.mapping.checks import ITEM_CHECKS, VALUE_CHECKS
 from gateway.mapping.coverage import CoverageTracker
 from gateway.mapping.dates import DateFormatError, compile_form
 from gateway.mapping.paths import Path, PathSyntaxError, parse_path
-from gateway.mapping.rules import CodeTable, EachRule, FieldRule, Problem, RecordRules, Run, Unpack
+from gateway.mapping.rules import CodeTable, EachRule, FieldRule, Problem, RecordRules, Run, Unpack, table_key
 from gateway.mapping.transforms import TRANSFORMS
 from gateway.packets.layout import Layout
 from gateway.packets.schemas import default_layout
@@ -214,7 +214,7 @@ class _Compiler:
             if not isinstance(entries, dict) or not entries:
                 raise self.fail(doc["tables"], name, f"code table {name!r} must be a non-empty mapping")
             self.tables[str(name)] = CodeTable(
-                str(name), {_key(k): "" if v is None else str(v) for k, v in entries.items()}
+                str(name), {table_key(k): "" if v is None else str(v) for k, v in entries.items()}
             )
         dossier = doc["dossier"]
         if not isinstance(dossier, dict):
@@ -405,18 +405,12 @@ class _Compiler:
         table = node["table"]
         if isinstance(table, dict):
             return CodeTable(
-                f"{name} (inline)", {_key(k): "" if v is None else str(v) for k, v in table.items()}
+                f"{name} (inline)", {table_key(k): "" if v is None else str(v) for k, v in table.items()}
             )
         found = self.tables.get(str(table))
         if found is None:
             raise self.fail(node, "table", f"unknown code table {table!r} (tables: {', '.join(self.tables)})")
         return found
-
-
-def _key(key: Any) -> str:
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    return str(key)
 
 
 def _line(node: Any, key: Any) -> int | None:

@@ -34,7 +34,6 @@ class Layout:
 
     namespace: str
     records: dict[str, tuple[FieldSpec, ...]]
-    root_types: dict[str, str]
     _qualified: dict[str, tuple[tuple[str, FieldSpec], ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -94,5 +93,4 @@ def load_layout(xsd_path: Path) -> Layout:
                 )
             )
         records[str(ct.get("name"))] = tuple(specs)
-    root_types = {str(el.get("name")): str(el.get("type")) for el in root.iterfind(f"{_XS}element")}
-    return Layout(namespace=namespace, records=records, root_types=root_types)
+    return Layout(namespace=namespace, records=records)

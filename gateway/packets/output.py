@@ -8,9 +8,10 @@ it is written in before it is written.
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from lxml import etree
 
@@ -41,35 +42,41 @@ class PacketWriter:
         self.out = out
         self.stream = stream or sys.stdout.buffer
         self.count = 0
+        self._open = ExitStack()
+        self._xml: Any = None
 
     def __enter__(self) -> PacketWriter:
         if self.out is not None:
             self.out.mkdir(parents=True, exist_ok=True)
         elif self.fmt == "json":
             self.stream.write(b"[")
+        else:
+            # lxml's incremental writer streams the list document: one packet in memory at a time.
+            ns = self.schemas.layout.namespace
+            self._xml = self._open.enter_context(etree.xmlfile(self.stream, encoding="UTF-8"))
+            self._xml.write_declaration()
+            self._open.enter_context(self._xml.element("{" + ns + "}DanhSachGoiHoSo", nsmap={None: ns}))
         return self
 
     def write(self, packet: DossierPacket) -> None:
         if self.fmt == "xml":
             element = to_xml(packet, self.schemas.layout)
             violations = self.schemas.xml_violations(element)
-            data = etree.tostring(element, xml_declaration=self.out is not None, encoding="UTF-8")
         else:
             violations = self.schemas.json_violations(to_json(packet))
-            data = to_json_bytes(packet)
         if violations:
             raise SchemaError(violations, what=f"packet of dossier {packet.ma_ho_so}")
         if self.out is not None:
+            data = (
+                etree.tostring(element, xml_declaration=True, encoding="UTF-8")
+                if self.fmt == "xml"
+                else to_json_bytes(packet)
+            )
             (self.out / packet_file_name(packet, self.fmt)).write_bytes(data)
-        elif self.fmt == "json":
-            self.stream.write((b",\n" if self.count else b"\n") + data)
+        elif self.fmt == "xml":
+            self._xml.write(element)
         else:
-            if self.count == 0:
-                ns = self.schemas.layout.namespace.encode()
-                self.stream.write(
-                    b"<?xml version='1.0' encoding='UTF-8'?>\n<DanhSachGoiHoSo xmlns=\"" + ns + b'">\n'
-                )
-            self.stream.write(data + b"\n")
+            self.stream.write((b",\n" if self.count else b"\n") + to_json_bytes(packet))
         self.count += 1
 
     def __exit__(
@@ -77,13 +84,9 @@ class PacketWriter:
     ) -> None:
         if self.out is not None:
             return
+        self._open.close()
         if self.fmt == "json":
             self.stream.write(b"\n]\n" if self.count else b"]\n")
-        elif self.count == 0:
-            ns = self.schemas.layout.namespace.encode()
-            self.stream.write(
-                b"<?xml version='1.0' encoding='UTF-8'?>\n<DanhSachGoiHoSo xmlns=\"" + ns + b'"/>\n'
-            )
         else:
-            self.stream.write(b"</DanhSachGoiHoSo>\n")
+            self.stream.write(b"\n")
         self.stream.flush()

@@ -2,17 +2,23 @@
 
 Every key of ``config.yaml`` can be overridden by ``DVCGW_<SECTION>_<KEY>`` (upper case). An
 unknown key, in the file or in the environment, is an error naming the key's path and line, so a
-typo never silently leaves a default in force.
+typo never silently leaves a default in force. Values take the type their field declares: ``int``,
+``float``, ``bool`` (``true``/``false``, ``1``/``0``, ``yes``/``no``), ``Path`` (relative to the
+file's folder), a choice (``Literal``), a list of integers (a YAML list, or ``10,60,600`` in the
+environment), or ``None`` for an optional value (YAML ``null``, or an empty environment variable).
+Secrets (``portal.password``) are read from the environment only.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import types
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
@@ -22,11 +28,15 @@ from gateway.errors import ConfigError
 ENV_PREFIX = "DVCGW_"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = PROJECT_ROOT / "config.yaml"
+SECRETS = frozenset({("portal", "password")})
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
 
 
 @dataclass(frozen=True)
 class IntakeConfig:
     future_skew_minutes: int = 10
+    poll_interval_s: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -49,13 +59,74 @@ class SimConfig:
 
 
 @dataclass(frozen=True)
+class BrokerConfig:
+    url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
+    prefix: str = "dvc"
+    retry_delays_s: tuple[int, ...] = (10, 60, 600)
+    delivery_limit: int = 20
+    prefetch: int = 200
+    confirm_window: int = 1000
+    heartbeat_s: int = 30
+    connect_timeout_s: float = 5.0
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    url: str | None = None
+
+    def resolved_url(self, var: Path) -> str:
+        """The store's URL; without one, the SQLite file ``<var>/gateway.sqlite3``."""
+        return self.url or f"sqlite:///{var / 'gateway.sqlite3'}"
+
+
+@dataclass(frozen=True)
+class PortalConfig:
+    url: str = "http://127.0.0.1:8089"
+    binding: Literal["json", "soap"] = "json"
+    username: str = "dvcgw"
+    password: str | None = None
+    madonvi: str | None = None
+    timeout_s: float = 10.0
+    batch_size: int = 50
+    in_flight: int = 4
+    call_attempts: int = 3
+    backoff_initial_s: float = 0.2
+    backoff_max_s: float = 2.0
+    max_retry_after_s: float = 5.0
+
+
+@dataclass(frozen=True)
+class SyncConfig:
+    workers: int = 2
+    max_attempts: int = 10
+    lease_s: int = 120
+    batch_wait_ms: int = 50
+
+
+@dataclass(frozen=True)
 class Config:
     intake: IntakeConfig = field(default_factory=IntakeConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
     sim: SimConfig = field(default_factory=SimConfig)
+    broker: BrokerConfig = field(default_factory=BrokerConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
+    portal: PortalConfig = field(default_factory=PortalConfig)
+    sync: SyncConfig = field(default_factory=SyncConfig)
+
+    @property
+    def store_url(self) -> str:
+        return self.store.resolved_url(self.paths.var)
 
 
-SECTIONS: dict[str, type] = {"intake": IntakeConfig, "paths": PathsConfig, "sim": SimConfig}
+SECTIONS: dict[str, type] = {
+    "intake": IntakeConfig,
+    "paths": PathsConfig,
+    "sim": SimConfig,
+    "broker": BrokerConfig,
+    "store": StoreConfig,
+    "portal": PortalConfig,
+    "sync": SyncConfig,
+}
 
 
 def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
@@ -63,8 +134,8 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
 
     Relative paths in the file are resolved against the file's directory.
     """
-    path = path or Path(os.environ.get(f"{ENV_PREFIX}CONFIG", DEFAULT_CONFIG))
     environ = os.environ if environ is None else environ
+    path = path or Path(environ.get(f"{ENV_PREFIX}CONFIG", DEFAULT_CONFIG))
     try:
         document = YAML(typ="rt").load(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:
@@ -90,32 +161,79 @@ def _build(cls: type, values: Any, file: str, section: str, environ: Mapping[str
     if not isinstance(values, Mapping):
         raise ConfigError(f"{file}: section {section!r} must be a mapping")
     known = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
     for key in values:
         if key not in known:
             raise ConfigError(f"{file}:{_line(values, key)}: unknown key {section}.{key}")
+        if (section, key) in SECRETS:
+            env_name = f"{ENV_PREFIX}{section}_{key}".upper()
+            raise ConfigError(
+                f"{file}:{_line(values, key)}: {section}.{key} is a secret: set it in the environment "
+                f"({env_name}), never in the file"
+            )
     kwargs: dict[str, Any] = {}
     for name, spec in known.items():
         env_name = f"{ENV_PREFIX}{section}_{name}".upper()
-        raw = environ.get(env_name, values.get(name, spec.default))
-        where = env_name if env_name in environ else f"{file}:{_line(values, name)} {section}.{name}"
-        kwargs[name] = _coerce(raw, type(spec.default), where, base)
+        if env_name in environ:
+            raw: Any = environ[env_name]
+            where = env_name
+            if raw == "" and _optional(hints[name]):
+                raw = None
+        else:
+            raw = values.get(name, spec.default)
+            where = f"{file}:{_line(values, name)} {section}.{name}"
+        kwargs[name] = _coerce(raw, hints[name], where, base)
     return cls(**kwargs)
 
 
-def _coerce(raw: Any, kind: type, where: str, base: Path) -> Any:
+def _optional(kind: Any) -> bool:
+    return isinstance(kind, types.UnionType) and type(None) in typing.get_args(kind)
+
+
+def _coerce(raw: Any, kind: Any, where: str, base: Path) -> Any:
+    if _optional(kind):
+        if raw is None:
+            return None
+        (kind,) = (k for k in typing.get_args(kind) if k is not type(None))
     try:
-        if issubclass(kind, Path):
+        if typing.get_origin(kind) is Literal:
+            choices = typing.get_args(kind)
+            if raw not in choices:
+                raise ConfigError(f"{where}: expected one of {', '.join(choices)}, got {raw!r}")
+            return raw
+        if typing.get_origin(kind) is tuple:
+            items = raw.split(",") if isinstance(raw, str) else raw
+            if not isinstance(items, list | tuple) or not items:
+                raise ValueError(raw)
+            (item_kind, _) = typing.get_args(kind)
+            return tuple(
+                _coerce(item.strip() if isinstance(item, str) else item, item_kind, where, base)
+                for item in items
+            )
+        if kind is Path:
             value = Path(str(raw))
             return value if value.is_absolute() else base / value
-        if kind is int:
+        if kind is bool:
             if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in _TRUE | _FALSE:
+                return text in _TRUE
+            raise ValueError(raw)
+        if kind is int:
+            if isinstance(raw, bool) or raw is None:
                 raise ValueError(raw)
             return int(raw)
         if kind is float:
+            if isinstance(raw, bool) or raw is None:
+                raise ValueError(raw)
             return float(raw)
+        if raw is None:
+            raise ValueError(raw)
         return str(raw)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"{where}: expected {kind.__name__}, got {raw!r}") from exc
+        name = getattr(kind, "__name__", str(kind))
+        raise ConfigError(f"{where}: expected {name}, got {raw!r}") from exc
 
 
 def _check_env_name(name: str) -> None:

@@ -11,10 +11,12 @@ exc``, so callers handle one tree and still see the cause::
     ├── MappingError         a mapping file is wrong (file, line, reason)
     ├── SchemaError          a packet does not satisfy schemas/ (the violations, with paths)
     ├── StoreError           the message store failed
-    ├── BrokerError          RabbitMQ failed or is unreachable
+    │   └── StoreUnavailable    the store cannot be reached (exit code 3)
+    ├── BrokerError          RabbitMQ failed
+    │   └── BrokerUnavailable   RabbitMQ cannot be reached, or the connection was lost (exit code 3)
     └── PortalError          the national portal failed
-        ├── PortalUnavailable   transient: retry later (timeouts, 5xx, 429, outage)
-        └── PortalRejected      permanent: the portal refused the record; retrying cannot help
+        ├── PortalUnavailable   transient: retry later (timeouts, 5xx, 429, outage, login refused)
+        └── PortalRejected      permanent: the portal refused the call; retrying cannot help
 """
 
 from __future__ import annotations
@@ -99,8 +101,16 @@ class StoreError(GatewayError):
     """The message store failed."""
 
 
+class StoreUnavailable(StoreError):
+    """The message store cannot be reached (database server down, file not writable)."""
+
+
 class BrokerError(GatewayError):
-    """RabbitMQ failed or is unreachable."""
+    """RabbitMQ failed."""
+
+
+class BrokerUnavailable(BrokerError):
+    """RabbitMQ cannot be reached, or the connection was lost: reconnect later."""
 
 
 class PortalError(GatewayError):
@@ -108,7 +118,14 @@ class PortalError(GatewayError):
 
 
 class PortalUnavailable(PortalError):
-    """A transient portal failure: the call may succeed later."""
+    """A transient portal failure: the call may succeed later.
+
+    ``retry_after`` is the wait in seconds the portal asked for (HTTP 429 ``Retry-After``), if any.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PortalRejected(PortalError):

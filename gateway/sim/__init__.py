@@ -4,7 +4,8 @@ for tests. See ``docs/portal-sim.md``.
 
 Modules: ``command`` (CLI), ``app`` (ASGI app factory), ``rest`` / ``soap`` / ``admin`` (routes),
 ``portal`` (what the routes share), ``service`` (the operations), ``store`` (SQLite), ``auth``
-(sessions), ``faults`` (fault spec and dice), ``transitions`` (status regressions), ``codes``
+(sessions), ``faults`` (fault spec and dice), ``catalogue`` (the procedure catalogue),
+``transitions`` (status regressions), ``codes``
 (error codes), ``wire`` (bodies and JSON), ``process`` (run a sim as a child process),
 ``samples`` (valid synthetic records).
 """

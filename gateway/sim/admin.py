@@ -7,7 +7,10 @@ goes through the fault gate, so it stays reachable during a simulated outage.
 * ``GET /_sim/stats`` → the counters (keys in ``docs/portal-sim.md``).
 * ``GET /_sim/dossiers/{MaHoSo}`` → ``{"current", "versions", "regressions", ...}``; 404 if never seen.
 * ``GET /_sim/faults`` / ``PUT /_sim/faults`` → the fault spec in force / replace it.
-* ``POST /_sim/reset`` → forget every dossier and counter, back to the fault spec given at start.
+* ``GET /_sim/catalogue`` / ``PUT /_sim/catalogue`` → ``{"catalogue": [...] | null}``, the procedure
+  catalogue in force / replace it (body: the array, or ``null`` to accept every code again).
+* ``POST /_sim/reset`` → forget every dossier and counter, back to the fault spec and the
+  catalogue given at start.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from gateway.sim.catalogue import CatalogueError, parse_catalogue
 from gateway.sim.codes import CallRefused
 from gateway.sim.faults import FaultSpecError, parse_spec
 from gateway.sim.portal import Portal
@@ -45,6 +49,8 @@ STAT_KEYS = (
     "faults_injected",
     "lost",
     "calls_refused",
+    "delayed_calls",
+    "latency_injected_ms",
 )
 # Counters kept per reason as "<group>.<reason>", shown as {"<key>": {reason: n}}.
 STAT_GROUPS = {
@@ -76,6 +82,7 @@ class AdminApi:
             Route("/_sim/stats", _loopback(self.stats), methods=["GET"]),
             Route("/_sim/dossiers/{ma_ho_so}", _loopback(self.dossier), methods=["GET"]),
             Route("/_sim/faults", _loopback(self.faults), methods=["GET", "PUT"]),
+            Route("/_sim/catalogue", _loopback(self.catalogue), methods=["GET", "PUT"]),
             Route("/_sim/reset", _loopback(self.reset), methods=["POST"]),
         ]
 
@@ -130,9 +137,33 @@ class AdminApi:
             log.info("fault spec set", faults=spec.to_json())
         return json_response(injector.spec.to_json())
 
+    async def catalogue(self, request: Request) -> Response:
+        portal = self._portal
+        if request.method == "PUT":
+            try:
+                document = parse_json(await read_body(request, portal.max_body_bytes))
+                catalogue = (
+                    None if document is None else parse_catalogue(document, portal.schemas, "the body")
+                )
+            except (CallRefused, CatalogueError) as exc:
+                return json_response({"error": str(exc)}, 400)
+            portal.catalogue = catalogue
+            log.info("catalogue set", procedures=None if catalogue is None else len(catalogue))
+        return json_response({"catalogue": self._catalogue_json()})
+
     async def reset(self, request: Request) -> Response:
         self._portal.reset()
-        return json_response({"reset": True, "faults": self._portal.faults.spec.to_json()})
+        return json_response(
+            {
+                "reset": True,
+                "faults": self._portal.faults.spec.to_json(),
+                "catalogue": self._catalogue_json(),
+            }
+        )
+
+    def _catalogue_json(self) -> list[dict[str, str]] | None:
+        catalogue = self._portal.catalogue
+        return None if catalogue is None else catalogue.to_json()
 
 
 def _version(version: Version) -> dict[str, Any]:

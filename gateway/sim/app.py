@@ -1,4 +1,4 @@
-"""The simulator's ASGI application: ``create_app(config, faults)`` → a Starlette app.
+"""The simulator's ASGI application: ``create_app(config, faults, catalogue=...)`` → a Starlette app.
 
 It wires one ``Portal`` (store, schemas, sessions, faults, operations) to its three route sets:
 the JSON API (``gateway.sim.rest``), the SOAP endpoint (``gateway.sim.soap``) and the truth and
@@ -21,6 +21,7 @@ from starlette.responses import Response
 from gateway.config import SimConfig
 from gateway.packets.schemas import SCHEMA_DIR, SchemaSet
 from gateway.sim.admin import AdminApi
+from gateway.sim.catalogue import Catalogue
 from gateway.sim.codes import ErrorCode
 from gateway.sim.faults import FaultSpec
 from gateway.sim.portal import Portal
@@ -36,16 +37,20 @@ def create_app(
     config: SimConfig,
     faults: FaultSpec | None = None,
     *,
+    catalogue: Catalogue | None = None,
     schema_dir: Path = SCHEMA_DIR,
     stopping: Callable[[], bool] = lambda: False,
 ) -> Starlette:
     """Build the simulator on the store at ``config.db`` (opened now; raises ``StoreError``).
 
+    ``catalogue`` is the procedure catalogue in force at start (None: every code is accepted).
     ``stopping`` tells hung calls that the server is shutting down, so they let go at once.
     """
     store = SimStore(config.db)
     try:
-        portal = Portal(config, faults or FaultSpec(), store, SchemaSet(schema_dir), stopping)
+        portal = Portal(
+            config, faults or FaultSpec(), store, SchemaSet(schema_dir), stopping, startup_catalogue=catalogue
+        )
         routes = [
             *JsonApi(portal).routes(),
             *SoapApi(portal, schema_dir).routes(),

@@ -23,6 +23,8 @@ class ErrorCode(IntEnum):
     """An insert (``isUpdating`` "False") of a MaHoSo the portal already holds."""
     NOT_FOUND = 3
     """An update of a MaHoSo the portal does not hold, or history for an unknown dossier."""
+    UNKNOWN_PROCEDURE = 4
+    """A dossier of a procedure (``MaTTHC``) the portal's catalogue does not list: refused for good."""
     SOME_ITEMS_REFUSED = 5
     """Call-level summary: the batch was processed but at least one item was refused."""
     # --- the whole call ------------------------------------------------------------------------

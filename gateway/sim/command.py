@@ -23,7 +23,9 @@ from gateway.config import SimConfig, load_config
 from gateway.errors import ConfigError, StoreError
 from gateway.exit_codes import ExitCode
 from gateway.logging import configure as configure_logging
+from gateway.packets.schemas import SchemaSet
 from gateway.sim.app import create_app
+from gateway.sim.catalogue import Catalogue, CatalogueError, load_catalogue
 from gateway.sim.faults import FaultSpec, FaultSpecError, load_spec
 
 # A hung or slow call may hold shutdown this long before uvicorn cancels it.
@@ -36,11 +38,17 @@ Fault spec keys (JSON; all optional; an unknown key is an error):
   (see docs/portal-sim.md; change them at run time with PUT /_sim/faults)
 
 \b
+Catalogue file (JSON array; MaTTHC required and unique, d.dddddd):
+  [{"MaTTHC": "1.004889", "TenTTHC": "...", "MaLinhVuc": "...", "TenLinhVuc": "..."}]
+  (replace it at run time with PUT /_sim/catalogue; null turns the check off)
+
+\b
 Examples:
   dvcgw portal-sim
   dvcgw portal-sim --port 9000 --db /tmp/portal-sim.sqlite3
   dvcgw portal-sim --faults '{"seed": 7, "error_rate": 0.1, "latency_ms": [5, 50]}'
   dvcgw portal-sim --faults @faults.json
+  dvcgw portal-sim --catalogue catalogue.json
   DVCGW_SIM_PASSWORD=s3cret python -m gateway.sim --port 0
   curl -s http://127.0.0.1:8089/_sim/stats
 """
@@ -57,7 +65,21 @@ Examples:
     help="SQLite file of the portal's store (default var/portal-sim.sqlite3); created if missing.",
 )
 @click.option("--faults", "faults_text", metavar="SPEC", help="Fault spec: JSON text, or @FILE holding it.")
-def portal_sim(host: str | None, port: int | None, db: Path | None, faults_text: str | None) -> None:
+@click.option(
+    "--catalogue",
+    "catalogue_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="National procedure catalogue (JSON array); dossiers of procedures it does not list are"
+    " refused. Default: none, every well-formed MaTTHC is accepted.",
+)
+def portal_sim(
+    host: str | None,
+    port: int | None,
+    db: Path | None,
+    faults_text: str | None,
+    catalogue_file: Path | None,
+) -> None:
     """Run the simulated national portal until SIGTERM or Ctrl-C.
 
     Serves the JSON API (POST /api/v1/login, POST /api/v1/integration), the SOAP
@@ -76,16 +98,25 @@ def portal_sim(host: str | None, port: int | None, db: Path | None, faults_text:
         spec = load_spec(faults_text) if faults_text else FaultSpec()
     except FaultSpecError as exc:
         raise click.BadParameter(str(exc), param_hint="--faults") from exc
+    try:
+        catalogue = load_catalogue(catalogue_file, SchemaSet()) if catalogue_file else None
+    except CatalogueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--catalogue") from exc
     # The gateway's one chain (with redaction); uvicorn's own loggers are routed through it.
     configure_logging(level="INFO")
     sock = _bind(config)
-    sys.exit(int(_serve(config, spec, sock)))
+    sys.exit(int(_serve(config, spec, catalogue, sock)))
 
 
-def _serve(config: SimConfig, spec: FaultSpec, sock: socket.socket) -> ExitCode:
+def _serve(config: SimConfig, spec: FaultSpec, catalogue: Catalogue | None, sock: socket.socket) -> ExitCode:
     server: uvicorn.Server | None = None
     try:
-        app = create_app(config, spec, stopping=lambda: server is not None and server.should_exit)
+        app = create_app(
+            config,
+            spec,
+            catalogue=catalogue,
+            stopping=lambda: server is not None and server.should_exit,
+        )
     except StoreError as exc:
         sock.close()
         _fail(ExitCode.UNAVAILABLE, str(exc))
@@ -107,7 +138,12 @@ def _serve(config: SimConfig, spec: FaultSpec, sock: socket.socket) -> ExitCode:
         else f"http://[{bound_host}]:{bound_port}"
     )
     structlog.get_logger(__name__).info(
-        "portal-sim listening", url=url, db=str(config.db), faults=spec.to_json(), batch_max=config.batch_max
+        "portal-sim listening",
+        url=url,
+        db=str(config.db),
+        faults=spec.to_json(),
+        catalogue=None if catalogue is None else len(catalogue),
+        batch_max=config.batch_max,
     )
     # uvicorn restores the handlers it found and re-raises the signal after a graceful shutdown;
     # finding ours (which only note it) means a signalled stop ends with exit code 0, not -15.

@@ -1,10 +1,10 @@
 """The simulated portal as one object: what every transport (JSON, SOAP, admin) holds.
 
-It owns the collaborators (store, compiled schemas, sessions, fault injector, operations) and the
-steps every portal call shares whatever its transport: the fault gate before processing (outage,
-rate limit, injected errors, latency, hangs), the hang after processing, the session check, and
-the counting of refused calls. Collaborators are passed in, never global, so a test can build a
-portal on its own store.
+It owns the collaborators (store, compiled schemas, sessions, fault injector, procedure catalogue,
+operations) and the steps every portal call shares whatever its transport: the fault gate before
+processing (outage, rate limit, injected errors, latency, hangs), the hang after processing, the
+session check, and the counting of refused calls. Collaborators are passed in, never global, so a
+test can build a portal on its own store.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from starlette.requests import Request
 from gateway.config import SimConfig
 from gateway.packets.schemas import SchemaSet
 from gateway.sim.auth import Sessions
+from gateway.sim.catalogue import Catalogue
 from gateway.sim.codes import CallRefused, ErrorCode
 from gateway.sim.faults import Decision, FaultInjector, FaultSpec
 from gateway.sim.service import PortalService
@@ -49,15 +50,20 @@ class Portal:
         store: SimStore,
         schemas: SchemaSet,
         stopping: Callable[[], bool] = lambda: False,
+        *,
+        startup_catalogue: Catalogue | None = None,
     ) -> None:
         self.config = config
         self.startup_faults = startup_faults
+        self.startup_catalogue = startup_catalogue
+        # The procedure catalogue in force (PUT /_sim/catalogue replaces it); None accepts every code.
+        self.catalogue = startup_catalogue
         self.store = store
         self.schemas = schemas
         self.stopping = stopping
         self.faults = FaultInjector(startup_faults)
         self.sessions = Sessions(store, config.username, config.password, self.session_ttl_s)
-        self.service = PortalService(store, self.faults)
+        self.service = PortalService(store, self.faults, lambda: self.catalogue)
         self.max_body_bytes = config.max_body_mb * MIB
         self.batch_max = config.batch_max
 
@@ -74,6 +80,8 @@ class Portal:
             raise CallRefused(decision.code, _FAULT_MESSAGES[decision.kind], decision.retry_after_s)
         if decision.latency_s > 0:
             await asyncio.sleep(decision.latency_s)
+            # Counted so that tests can see the latency was applied without timing anything.
+            self.store.bump({"delayed_calls": 1, "latency_injected_ms": round(decision.latency_s * 1000)})
         if decision.kind == "hang":
             self._count_fault(decision)
             if decision.hang_phase == "before":
@@ -104,9 +112,10 @@ class Portal:
         self.store.bump({"calls_refused": 1, f"calls_refused.{exc.code.reason}": 1})
 
     def reset(self) -> None:
-        """Forget every dossier and counter; back to the fault spec given at start."""
+        """Forget every dossier and counter; back to the fault spec and the catalogue given at start."""
         self.store.reset()
         self.faults.set_spec(self.startup_faults)
+        self.catalogue = self.startup_catalogue
         log.info("simulator reset")
 
     async def _hang(self, request: Request) -> None:

@@ -1,8 +1,9 @@
 """Run a simulated portal as a child process, for tests, benchmarks and demos.
 
-``SimProcess`` starts ``python -m gateway.sim`` on a free loopback port with its own store file,
-waits (polling ``/_sim/health`` with a deadline) until it answers, and stops it with SIGTERM,
-returning its exit code. The child's output goes to a log file, shown when it fails to start.
+``SimProcess`` starts ``python -m gateway.sim`` on a free loopback port with its own store file
+(and, if given, a fault spec and a procedure catalogue file), waits (polling ``/_sim/health`` with
+a deadline) until it answers, and stops it with SIGTERM, returning its exit code. The child's
+output goes to a log file, shown when it fails to start.
 """
 
 from __future__ import annotations
@@ -40,12 +41,14 @@ class SimProcess:
         *,
         port: int | None = None,
         faults: str | None = None,
+        catalogue: Path | None = None,
         env: Mapping[str, str] | None = None,
         log_path: Path | None = None,
     ) -> None:
         self.db = db
         self.port = port or free_port()
         self.faults = faults
+        self.catalogue = catalogue
         self.env = dict(env or {})
         self.log_path = log_path or db.with_suffix(".log")
         self.startup_s: float | None = None
@@ -71,6 +74,8 @@ class SimProcess:
         ]
         if self.faults is not None:
             command += ["--faults", self.faults]
+        if self.catalogue is not None:
+            command += ["--catalogue", str(self.catalogue)]
         self._log = self.log_path.open("ab")
         started = time.monotonic()
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module

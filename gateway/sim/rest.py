@@ -4,7 +4,8 @@
   (also under ``result``); wrong credentials → HTTP 401, ``error_code`` 10.
 * ``POST /api/v1/integration`` ``{"session", "madonvi", "service", ...}``, dispatching on ``service``:
   ``DongBoHoSoMC`` (``isUpdating``, ``data``), ``CapNhatTienDoHoSoMC`` (``data``), ``TraCuuHoSo``
-  (``mahoso``) and ``DanhSachHoSoThayDoi`` (``tu_ngay``, ``den_ngay``, ``cursor``, ``page_size``).
+  (``mahoso``), ``DanhSachHoSoThayDoi`` (``tu_ngay``, ``den_ngay``, ``cursor``, ``page_size``) and
+  ``LayDanhSachTTHC`` (nothing more: the procedure catalogue in force, ``[]`` when there is none).
   The session may also come as ``Authorization: Bearer <session>``.
 
 Every answer is ``{"error_code", "message", "result"}``; a batch answers one outcome per item.
@@ -33,6 +34,7 @@ _ENVELOPE_KEYS = {
     "CapNhatTienDoHoSoMC": {"session", "madonvi", "service", "data"},
     "TraCuuHoSo": {"session", "madonvi", "service", "mahoso"},
     "DanhSachHoSoThayDoi": {"session", "madonvi", "service", "tu_ngay", "den_ngay", "cursor", "page_size"},
+    "LayDanhSachTTHC": {"session", "madonvi", "service"},
 }
 
 
@@ -46,6 +48,7 @@ class JsonApi:
             "CapNhatTienDoHoSoMC": self._add_history,
             "TraCuuHoSo": self._look_up,
             "DanhSachHoSoThayDoi": self._changes,
+            "LayDanhSachTTHC": self._procedures,
         }
 
     def routes(self) -> list[BaseRoute]:
@@ -149,6 +152,10 @@ class JsonApi:
         return answer(
             ErrorCode.OK, f"{len(items)} dossier(s)", {"items": items, "next_cursor": page.next_cursor}
         )
+
+    def _procedures(self, document: Document) -> Response:
+        procedures = self._portal.service.procedures()
+        return answer(ErrorCode.OK, f"{len(procedures)} procedure(s)", procedures)
 
     # ---- helpers --------------------------------------------------------------------------
 

@@ -2,13 +2,16 @@
 
 The transports parse and validate; this module decides each item's fate and keeps the truth:
 
-* ``DongBoHoSoMC`` (``sync_dossiers``): insert (``isUpdating`` "False") fails with "already exists"
-  for a MaHoSo the portal holds, update ("True") fails with "not found" for one it does not; every
-  accepted item becomes a new version, a backward status move is accepted but counted as a
-  regression, and accept-then-lose (fault spec ``lose_rate``) answers success without storing.
+* ``DongBoHoSoMC`` (``sync_dossiers``): while a procedure catalogue is in force, a dossier whose
+  ``MaTTHC`` it does not list fails for good with "unknown procedure", insert or update alike; then
+  insert (``isUpdating`` "False") fails with "already exists" for a MaHoSo the portal holds, update
+  ("True") fails with "not found" for one it does not; every accepted item becomes a new version, a
+  backward status move is accepted but counted as a regression, and accept-then-lose (fault spec
+  ``lose_rate``) answers success without storing.
 * ``CapNhatTienDoHoSoMC`` (``add_history``): entries for a held dossier are appended; the same entry
   sent twice is stored once (and answered as accepted, so a retry is harmless).
 * ``TraCuuHoSo`` (``look_up``): the current record, or None.
+* ``LayDanhSachTTHC`` (``procedures``): the catalogue in force, empty when there is none.
 * ``DanhSachHoSoThayDoi`` (``changes``, our addition for reconciliation): codes of the dossiers whose
   content changed in a window, with status and content hash, paged by an opaque keyset cursor.
 
@@ -32,6 +35,7 @@ import structlog
 
 from gateway.errors import Violation
 from gateway.packets.model import record_hash
+from gateway.sim.catalogue import Catalogue
 from gateway.sim.codes import CallRefused, ErrorCode
 from gateway.sim.faults import FaultInjector
 from gateway.sim.store import Change, SimStore, StoreTx
@@ -92,26 +96,42 @@ def invalid_message(violations: Sequence[Violation]) -> str:
 
 
 class PortalService:
-    """The operations, over one store and one fault injector (for accept-then-lose)."""
+    """The operations, over one store, one fault injector (for accept-then-lose) and the procedure
+    catalogue in force (``catalogue()``, None when every well-formed code is accepted)."""
 
     def __init__(
         self,
         store: SimStore,
         faults: FaultInjector,
+        catalogue: Callable[[], Catalogue | None] = lambda: None,
         clock_us: Callable[[], int] = lambda: time.time_ns() // 1000,
     ) -> None:
         self._store = store
         self._faults = faults
+        self._catalogue = catalogue
         self._clock_us = clock_us
 
     def sync_dossiers(self, madonvi: str, is_updating: bool, items: Sequence[Item]) -> list[Outcome]:
         """``DongBoHoSoMC``: insert or update each dossier; one outcome per item, in order."""
+        catalogue = self._catalogue()  # read once: one batch, one catalogue
         outcomes: list[Outcome] = []
         with self._store.transaction() as tx:
             for item in items:
                 if item.record is None:
                     outcomes.append(
                         _refuse(tx, item.ma_ho_so, ErrorCode.INVALID_RECORD, invalid_message(item.violations))
+                    )
+                    continue
+                ma_tthc = str(item.record["MaTTHC"])
+                if catalogue is not None and ma_tthc not in catalogue:
+                    outcomes.append(
+                        _refuse(
+                            tx,
+                            item.ma_ho_so,
+                            ErrorCode.UNKNOWN_PROCEDURE,
+                            f"procedure {ma_tthc} is not in the portal's catalogue of procedures;"
+                            " its dossiers are not accepted",
+                        )
                     )
                     continue
                 outcomes.append(self._sync_one(tx, madonvi, is_updating, item.ma_ho_so, item.record))
@@ -178,6 +198,11 @@ class PortalService:
                     tx.count("history_duplicates")
                     outcomes.append(Outcome(ma, ErrorCode.OK, "already recorded"))
         return outcomes
+
+    def procedures(self) -> list[dict[str, str]]:
+        """``LayDanhSachTTHC``: the procedures of the catalogue in force; empty when there is none."""
+        catalogue = self._catalogue()
+        return [] if catalogue is None else catalogue.to_json()
 
     def look_up(self, ma_ho_so: str) -> Record | None:
         """``TraCuuHoSo``: the current record of a dossier, None when the portal does not hold it."""

@@ -59,11 +59,18 @@ def _too_large(max_bytes: int) -> str:
 def parse_json(body: bytes) -> Any:
     """Decode a JSON request body strictly, or raise ``CallRefused`` (400) saying why."""
     try:
-        return json.loads(body, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
-    except RecursionError:
-        raise CallRefused(ErrorCode.BAD_REQUEST, "body is not acceptable JSON: nested too deeply") from None
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return loads_strict(body)
+    except ValueError as exc:
         raise CallRefused(ErrorCode.BAD_REQUEST, f"body is not acceptable JSON: {exc}") from exc
+
+
+def loads_strict(data: bytes | str) -> Any:
+    """Decode JSON strictly (as ``parse_json``), raising ``ValueError`` saying why; for files."""
+    try:
+        return json.loads(data, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    # JSONDecodeError and UnicodeDecodeError are ValueErrors already.
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ test a fresh portal (``POST /_sim/reset``) and a small client that speaks its JS
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,8 +83,24 @@ class SimClient:
         assert response.status_code == 200, response.text
         return dict(response.json())
 
-    def reset(self) -> None:
-        assert self.http.post("/_sim/reset").status_code == 200
+    def procedures(self) -> httpx.Response:
+        return self.call("LayDanhSachTTHC")
+
+    def catalogue(self) -> list[dict[str, str]] | None:
+        response = self.http.get("/_sim/catalogue")
+        assert response.status_code == 200, response.text
+        catalogue: list[dict[str, str]] | None = response.json()["catalogue"]
+        return catalogue
+
+    def set_catalogue(self, catalogue: list[dict[str, Any]] | None) -> httpx.Response:
+        # json.dumps, not json=: httpx sends no body at all for json=None, and null is meant here.
+        body = json.dumps(catalogue).encode()
+        return self.http.put("/_sim/catalogue", content=body, headers={"Content-Type": "application/json"})
+
+    def reset(self) -> dict[str, Any]:
+        response = self.http.post("/_sim/reset")
+        assert response.status_code == 200
+        return dict(response.json())
 
 
 @pytest.fixture(scope="session")
@@ -101,7 +118,7 @@ def portal_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def sim_client(portal_sim: str) -> Iterator[SimClient]:
-    """A client of a freshly reset simulator (no dossiers, no counters, no faults)."""
+    """A client of a freshly reset simulator (no dossiers, no counters, no faults, no catalogue)."""
     with httpx.Client(base_url=portal_sim, timeout=10.0) as http:
         client = SimClient(http)
         client.reset()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import socket
-import time
 from urllib.parse import urlsplit
 
 import httpx
@@ -53,16 +52,19 @@ def test_dossiers_versions_history_sessions_and_counters_survive_a_restart(sim_d
     assert len(truth_before["history"]) == 1
 
 
-def test_the_sim_starts_and_exits_0_on_sigterm(sim_db):
+def test_the_sim_starts_answers_and_exits_0_on_sigterm(sim_db):
     # How fast it starts is a figure of bench/portal_sim.py, not an assertion here.
     sim = SimProcess(sim_db)
     sim.start()
-    assert sim.startup_s is not None
-    assert sim.stop() == 0
+    try:
+        assert httpx.get(f"{sim.base_url}/_sim/health").json() == {"status": "ok"}
+    finally:
+        code = sim.stop()
+    assert code == 0
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_a_signal_stops_the_sim_promptly_with_exit_code_0_even_with_a_hung_call(sim_db, sig):
+def test_a_signal_stops_the_sim_with_exit_code_0_releasing_a_hung_call(sim_db, sig):
     sim = SimProcess(sim_db)
     sim.start()
     try:
@@ -79,12 +81,11 @@ def test_a_signal_stops_the_sim_promptly_with_exit_code_0_even_with_a_hung_call(
                     lambda: http.get("/_sim/stats").json()["faults_by_kind"].get("hang") == 1,
                     "the call never reached the simulator",
                 )
-                started = time.monotonic()
+                # stop() fails loudly if the child ignores the signal (it kills it after its own
+                # bound and raises), so a hung call holding the shutdown cannot pass unnoticed.
                 code = sim.stop(sig=sig)
-                elapsed = time.monotonic() - started
                 released = hung.recv(4096)
     finally:
         sim.stop()
     assert code == 0
-    assert elapsed < 10, "a hung call kept the simulator from stopping"
     assert released.startswith(b"HTTP/1.1 503")

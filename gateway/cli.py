@@ -7,19 +7,31 @@ required service is unreachable.
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from gateway.config import Config, load_config
-from gateway.errors import ConfigError, InputError, MappingError, SchemaError
+from gateway.errors import (
+    BrokerUnavailable,
+    ConfigError,
+    InputError,
+    MappingError,
+    SchemaError,
+    StoreUnavailable,
+)
 from gateway.exit_codes import ExitCode
 from gateway.mapping import SourceMapping, load_mapping
 from gateway.packets import SchemaSet
 from gateway.sim.command import portal_sim
+
+if TYPE_CHECKING:
+    from gateway.store import Store
 
 
 @dataclass
@@ -52,6 +64,21 @@ class Group(click.Group):
             # A packet that passed one rendering's schema but not the other's: never written.
             click.echo(f"error: {exc}", err=True)
             sys.exit(ExitCode.REJECTED)
+        except BrokerUnavailable as exc:
+            click.echo(f"error: {exc}", err=True)
+            click.echo(
+                "hint: is RabbitMQ running? Start it with 'rabbitmq-server -detached' (or your service "
+                "manager), or point DVCGW_BROKER_URL at it.",
+                err=True,
+            )
+            sys.exit(ExitCode.UNAVAILABLE)
+        except StoreUnavailable as exc:
+            click.echo(f"error: {exc}", err=True)
+            click.echo(
+                "hint: check DVCGW_STORE_URL (store.url in config.yaml) and that the database is up.",
+                err=True,
+            )
+            sys.exit(ExitCode.UNAVAILABLE)
 
 
 @click.group(cls=Group, epilog="Run 'dvcgw COMMAND --help' for the options and examples of each command.")
@@ -216,15 +243,146 @@ Examples:
 )
 @click.pass_obj
 def demo(obj: Context) -> None:
-    """Translate the sample inputs of every mapping's fixtures into var/demo/, then validate them.
+    """Run the whole path once: portal simulator + daemon + the sample exports of every mapping.
 
-    Writes each packet in both renderings and prints, per source, how many records became
-    packets, how many were rejected (on purpose: the fixtures include bad records) and whether
-    every packet file validates.
+    Starts a portal simulator and the daemon (SQLite store under var/demo/, local RabbitMQ,
+    queues under the prefix '<broker.prefix>-demo'), drops the samples into the inbox, shows
+    progress until every record is delivered, superseded, dead or rejected, prints a summary and
+    stops what it started. The samples hold bad records on purpose: their rejections are counted
+    with their reasons. Exit code 3 when RabbitMQ is unreachable (with how to start it).
     """
     from gateway.demo import run_demo
 
-    sys.exit(run_demo(obj.config, obj.mapping_names(), obj.mapping))
+    sys.exit(run_demo(obj.config, obj.mapping_names()))
+
+
+@main.command(
+    epilog="""\b
+Examples:
+  dvcgw ingest --source igate-json export.json
+  dvcgw ingest --source legacy-csv hoso-2024-01.csv hoso-2024-02.csv
+"""
+)
+@click.option("--source", "source", required=True, help="Mapping name: a file mappings/NAME.yaml.")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.pass_obj
+def ingest(obj: Context, source: str, files: tuple[Path, ...]) -> None:
+    """Store the records of export FILES for delivery, then hand them to RabbitMQ.
+
+    Each file is copied into <var>/archive/SOURCE/ (the files given stay where they are), every good
+    record is stored as a message and every bad one as a rejected input with its reasons (printed
+    on stderr). A record already stored is a duplicate and changes nothing. Then the stored
+    messages are published; if RabbitMQ is unreachable they stay in the store and the daemon
+    (dvcgw run) publishes them later. Exit code 1 when any record or file was rejected, 3 when the
+    store is unreachable.
+    """
+    import shutil
+
+    from gateway.intake import Inbox, InboxFile, Ingester
+    from gateway.store import Store
+    from gateway.translate import Translator
+
+    config = obj.config
+    translator = Translator(obj.mapping(source), SchemaSet(), future_skew=_skew(config))
+    inbox = Inbox(config.paths.var)
+    inbox.ensure([source])
+    store = Store.open(config.store_url)
+    rejected = 0
+    try:
+        ingester = Ingester(store, inbox, {source: translator})
+        for path in files:
+            taken = inbox.folder("processing", source) / f"{os.getpid()}~{path.name}"
+            shutil.copyfile(path, taken)
+            report = ingester.ingest(InboxFile(source, path.name, taken))
+            for line in report.problems + report.errors:
+                click.echo(f"rejected: {line}", err=True)
+            rejected += report.rejected + len(report.errors)
+            click.echo(
+                f"{path}: {report.records} records, {report.stored} stored, {report.duplicates} duplicates, "
+                f"{report.rejected} rejected -> {report.path}"
+            )
+        _hand_over(config, store)
+    finally:
+        store.close()
+    sys.exit(ExitCode.REJECTED if rejected else ExitCode.OK)
+
+
+def _hand_over(config: Config, store: Store) -> None:
+    """Publish what the store holds as pending, once; without RabbitMQ, leave it for the daemon."""
+    from gateway.broker.publisher import BatchPublisher
+    from gateway.broker.topology import Topology
+    from gateway.sync.relay import OutboxRelay
+
+    try:
+        publisher = BatchPublisher(config.broker, Topology.from_config(config.broker))
+    except BrokerUnavailable as exc:
+        click.echo(f"warning: {exc}; the messages stay in the store for the daemon's relay", err=True)
+        return
+    try:
+        relay = OutboxRelay(config, store, publisher)
+        published = 0
+        while sent := relay.relay_once():
+            published += sent
+        click.echo(f"{published} messages handed to RabbitMQ for delivery", err=True)
+    except BrokerUnavailable as exc:
+        click.echo(f"warning: {exc}; what was not handed over stays in the store for the daemon", err=True)
+    finally:
+        publisher.close()
+
+
+@main.command(
+    epilog="""\b
+Examples:
+  dvcgw run
+  dvcgw run --workers 4
+  DVCGW_PORTAL_PASSWORD=... DVCGW_STORE_URL=postgresql://gw@db/gateway dvcgw run
+"""
+)
+@click.option("--workers", type=click.IntRange(1, 64), help="Sync worker processes (default: sync.workers).")
+@click.pass_obj
+def run(obj: Context, workers: int | None) -> None:
+    """Run the gateway daemon until SIGTERM or Ctrl-C.
+
+    Watches <var>/inbox/<source>/ for export files (drop them by rename: write '.name' or
+    'name.part', then rename), stores every record, publishes it to RabbitMQ through the outbox,
+    and delivers it to the portal with sync worker processes (retry tiers, dead queue). Logs are
+    JSON lines on stderr. Stops gracefully: calls in flight finish, nothing is lost. Exit code 3
+    when RabbitMQ or the store is unreachable at start.
+    """
+    from gateway.daemon.supervisor import run_daemon
+    from gateway.logging import configure
+
+    configure(json_output=True)
+    run_daemon(obj.config, workers or obj.config.sync.workers)
+
+
+@main.command(
+    epilog="""\b
+Examples:
+  dvcgw topology
+  dvcgw topology --declare
+  DVCGW_BROKER_PREFIX=dvc-test dvcgw topology --declare
+"""
+)
+@click.option("--declare", is_flag=True, help="Declare it on the broker (idempotent), not just print it.")
+@click.pass_obj
+def topology(obj: Context, declare: bool) -> None:
+    """Print the RabbitMQ exchanges, queues and bindings of the gateway; --declare creates them."""
+    from gateway.broker.connection import connect
+    from gateway.broker.topology import Topology
+
+    plan = Topology.from_config(obj.config.broker)
+    for line in plan.describe():
+        click.echo(line)
+    if declare:
+        connection = connect(obj.config.broker)
+        try:
+            plan.declare(connection.channel())
+        finally:
+            connection.close()
+        click.echo("declared", err=True)
 
 
 def _skew(config: Config) -> timedelta:

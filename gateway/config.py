@@ -101,6 +101,7 @@ class SyncConfig:
     max_attempts: int = 10
     lease_s: int = 120
     batch_wait_ms: int = 50
+    stuck_after_s: int = 1800
 
 
 @dataclass(frozen=True)

@@ -1,72 +1,206 @@
-"""The demo run by ``make demo``: every mapping's sample inputs through translate and validate.
+"""The demo run by ``make demo``: the whole path, from provincial exports to the (simulated) portal.
 
-For each mapping, the input files of its fixture cases are translated; each packet is written to
-``var/demo/<mapping>/`` in both renderings, and every written file is validated again from disk.
-Rejections are expected (the fixtures hold bad records on purpose) and are counted, not hidden.
+It starts a portal simulator and the gateway daemon on the embedded defaults (a SQLite store under
+``<var>/demo/``, the local RabbitMQ with queue names under ``<prefix>-demo``), drops the sample
+exports of every mapping (the input files of its fixture cases) into the daemon's inbox, shows
+progress until every record is settled (acknowledged by the portal, superseded by a newer revision,
+dead, or rejected at intake), prints a summary, and stops everything it started. The samples hold
+bad records on purpose: their rejections are expected, counted and explained, never hidden.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Callable
-from datetime import timedelta
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import click
+import httpx
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from gateway.broker.connection import connect
+from gateway.broker.topology import Topology
 from gateway.config import Config
-from gateway.errors import InputError
 from gateway.exit_codes import ExitCode
-from gateway.mapping import SourceMapping
 from gateway.mapping.fixtures import case_dirs
-from gateway.packets import SchemaSet
-from gateway.packets.files import check_file
-from gateway.packets.output import PacketWriter
-from gateway.translate import Translated, Translator
+from gateway.sim.process import SimProcess
+from gateway.store import MessageState, Store
+
+DEADLINE_S = 180.0
 
 
-def run_demo(config: Config, names: list[str], load: Callable[[str], SourceMapping]) -> ExitCode:
-    """Translate and validate the samples of ``names``; the exit code for the command."""
-    schemas = SchemaSet()
-    invalid = 0
-    for name in names:
-        translator = Translator(
-            load(name), schemas, future_skew=timedelta(minutes=config.intake.future_skew_minutes)
-        )
-        target = config.paths.var / "demo" / name
-        shutil.rmtree(target, ignore_errors=True)  # the demo's own output of an earlier run
-        inputs = [f for case in case_dirs(config.paths.fixtures / name) for f in sorted(case.glob("input*"))]
-        packets = rejected = 0
-        with (
-            PacketWriter(schemas, fmt="json", out=target) as as_json,
-            PacketWriter(schemas, fmt="xml", out=target) as as_xml,
-        ):
-            for file in inputs:
-                try:
-                    for outcome in translator.translate_file(file):
-                        if isinstance(outcome, Translated):
-                            as_json.write(outcome.packet)
-                            as_xml.write(outcome.packet)
-                            packets += 1
-                        else:
-                            rejected += 1
-                except InputError:
-                    rejected += 1
-        written = sorted(target.glob("*.json")) + sorted(target.glob("*.xml"))
-        bad = [problem for file in written for problem in check_file(file, schemas)]
-        invalid += len(bad)
-        verdict = "all valid" if not bad else f"{len(bad)} INVALID"
-        click.echo(
-            f"{name:12} {len(inputs):3} input files  {packets:4} packets  {rejected:3} rejected records  "
-            f"{len(written):4} files written to {_short(target)}  {verdict}"
-        )
-        for problem in bad:
-            click.echo(f"    {problem}", err=True)
-    return ExitCode.REJECTED if invalid else ExitCode.OK
-
-
-def _short(path: Path) -> str:
+def run_demo(config: Config, names: list[str]) -> ExitCode:
+    """Run the demo; the exit code for the command (3 when RabbitMQ is unreachable)."""
+    console = Console(stderr=True)
+    var = config.paths.var / "demo"
+    shutil.rmtree(var, ignore_errors=True)  # the demo's own state of an earlier run
+    var.mkdir(parents=True)
+    broker = replace(config.broker, prefix=f"{config.broker.prefix}-demo")
+    config = replace(
+        config,
+        paths=replace(config.paths, var=var),
+        store=replace(config.store, url=f"sqlite:///{var / 'gateway.sqlite3'}"),
+        broker=broker,
+    )
+    topology = Topology.from_config(broker)
+    connection = connect(broker)  # BrokerUnavailable → exit 3 with a hint (cli.Group)
     try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+        topology.delete(connection.channel())  # queues of an earlier demo run
+    finally:
+        connection.close()
+
+    inputs = [
+        (name, case.name, file)
+        for name in names
+        for case in case_dirs(config.paths.fixtures / name)
+        for file in sorted(case.glob("input*"))
+    ]
+    started = time.monotonic()
+    with SimProcess(var / "portal-sim.sqlite3", env=_sim_env(config)) as sim:
+        console.print(f"portal simulator at {sim.base_url}")
+        daemon = _start_daemon(config, sim.base_url, var / "daemon.log")
+        try:
+            _drop_files(config, inputs)
+            console.print(f"{len(inputs)} sample export files dropped into {var / 'inbox'}")
+            settled = _wait(config, console, inputs, daemon)
+        finally:
+            _stop(daemon)
+        stats = httpx.get(f"{sim.base_url}/_sim/stats", timeout=5).json()
+    elapsed = time.monotonic() - started
+    code = _summary(config, console, stats, elapsed, settled)
+    connection = connect(broker)
+    try:
+        topology.delete(connection.channel())
+    finally:
+        connection.close()
+    return code
+
+
+def _sim_env(config: Config) -> dict[str, str]:
+    return {"DVCGW_SIM_USERNAME": config.sim.username, "DVCGW_SIM_PASSWORD": config.sim.password}
+
+
+def _start_daemon(config: Config, portal_url: str, log_path: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DVCGW_PATHS_VAR": str(config.paths.var),
+        "DVCGW_STORE_URL": config.store_url,
+        "DVCGW_BROKER_PREFIX": config.broker.prefix,
+        "DVCGW_PORTAL_URL": portal_url,
+        "DVCGW_PORTAL_USERNAME": config.sim.username,
+        "DVCGW_PORTAL_PASSWORD": config.sim.password,
+    }
+    log = log_path.open("ab")
+    return subprocess.Popen(
+        [sys.executable, "-m", "gateway.cli", "run"], stdout=log, stderr=subprocess.STDOUT, env=env
+    )
+
+
+def _drop_files(config: Config, inputs: list[tuple[str, str, Path]]) -> None:
+    """Drop each sample into the inbox the way a provincial system must: write, then rename."""
+    for name, case, file in inputs:
+        folder = config.paths.var / "inbox" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = folder / f".{case}~{file.name}"
+        shutil.copyfile(file, partial)
+        partial.rename(folder / f"{case}~{file.name}")
+
+
+def _waiting_files(config: Config) -> int:
+    return sum(
+        1
+        for kind in ("inbox", "processing")
+        for folder in (config.paths.var / kind).glob("*")
+        for _ in folder.iterdir()
+    )
+
+
+def _wait(
+    config: Config, console: Console, inputs: list[tuple[str, str, Path]], daemon: subprocess.Popen[bytes]
+) -> bool:
+    """Show progress until every file is ingested and every message settled; False at the deadline."""
+    deadline = time.monotonic() + DEADLINE_S
+    store_file = config.paths.var / "gateway.sqlite3"
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        files = progress.add_task("files ingested", total=len(inputs))
+        messages = progress.add_task("messages settled", total=None)
+        while time.monotonic() < deadline:
+            if daemon.poll() is not None:
+                log = config.paths.var / "daemon.log"
+                console.print(f"[red]the daemon exited with code {daemon.returncode}; see {log}")
+                return False
+            waiting = _waiting_files(config)
+            progress.update(files, completed=len(inputs) - waiting)
+            if store_file.exists():
+                store = Store.open(config.store_url)
+                try:
+                    counts = store.state_counts()
+                finally:
+                    store.close()
+                total = sum(counts.values())
+                unfinished = sum(
+                    counts[s] for s in (MessageState.PENDING, MessageState.QUEUED, MessageState.RETRYING)
+                )
+                progress.update(messages, total=total, completed=total - unfinished)
+                if waiting == 0 and unfinished == 0 and total:
+                    return True
+            time.sleep(0.2)  # the demo's refresh rate, bounded by the deadline above
+    console.print("[red]not every message settled before the deadline")
+    return False
+
+
+def _stop(daemon: subprocess.Popen[bytes]) -> None:
+    if daemon.poll() is None:
+        daemon.send_signal(signal.SIGTERM)
+        try:
+            daemon.wait(60)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+            daemon.wait()
+
+
+def _summary(
+    config: Config, console: Console, stats: dict[str, object], elapsed: float, settled: bool
+) -> ExitCode:
+    store = Store.open(config.store_url)
+    try:
+        counts = store.state_counts()
+        rejections = store.rejections(limit=10_000)
+        totals = store.file_totals()
+    finally:
+        store.close()
+    reasons = Counter(reason.split(": ", 1)[-1][:70] for row in rejections for reason in row.reasons)
+    records = totals["records"]
+    delivered = counts[MessageState.ACKED]
+    click.echo("")
+    click.echo(
+        f"files ingested        {totals['files']:6}   ({totals['rejected_files']} rejected as a whole)"
+    )
+    click.echo(f"records in            {records:6}")
+    click.echo(f"  delivered (acked)   {delivered:6}   the portal holds {stats.get('dossiers')} dossiers")
+    superseded = counts[MessageState.SUPERSEDED]
+    click.echo(f"  superseded          {superseded:6}   older revisions, a newer one was sent")
+    click.echo(
+        f"  duplicates          {totals['duplicates']:6}   the same record seen again: nothing to send"
+    )
+    click.echo(f"  rejected            {totals['rejected']:6}   bad records, kept with their reasons")
+    click.echo(f"  dead                {counts[MessageState.DEAD]:6}")
+    on_the_way = sum(counts[s] for s in (MessageState.PENDING, MessageState.QUEUED, MessageState.RETRYING))
+    click.echo(f"  still on the way    {on_the_way:6}")
+    click.echo(
+        f"time                  {elapsed:6.1f} s   {records / elapsed:6.1f} records/s (start-up included)"
+    )
+    if reasons:
+        click.echo("most frequent rejection reasons:")
+        for reason, count in reasons.most_common(8):
+            click.echo(f"  {count:4}  {reason}")
+    click.echo(f"state: {config.paths.var} (store, daemon.log, archive/, rejected/)")
+    return ExitCode.OK if settled and counts[MessageState.DEAD] == 0 else ExitCode.REJECTED

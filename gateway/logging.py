@@ -89,3 +89,5 @@ def configure(*, level: str = "INFO", json_output: bool | None = None) -> None:
     root.setLevel(level)
     # zeep.transports at DEBUG writes whole SOAP envelopes, personal data included.
     logging.getLogger("zeep.transports").setLevel(max(logging.INFO, logging.getLevelName(level)))
+    # pika narrates every connection open and close at INFO; its warnings and errors still show.
+    logging.getLogger("pika").setLevel(max(logging.WARNING, logging.getLevelName(level)))

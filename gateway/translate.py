@@ -14,7 +14,7 @@ from pathlib import Path
 
 from gateway.adapters import make_adapter
 from gateway.adapters.base import Adapter, BadRecord, Provenance, SourceRecord
-from gateway.errors import Location
+from gateway.errors import InputError, Location
 from gateway.mapping import SourceMapping
 from gateway.mapping.coverage import CoverageTracker
 from gateway.mapping.rules import Problem
@@ -58,6 +58,15 @@ class Rejection:
 Outcome = Translated | Rejection
 
 
+@dataclass(frozen=True)
+class FileFailure:
+    """The file could not be read on from here: every outcome before it stands, nothing after it
+    was read. ``error`` says where and why; ``after`` counts the records read before it."""
+
+    error: InputError
+    after: int
+
+
 class Translator:
     """Translates files of one source with one compiled mapping; build once, reuse."""
 
@@ -87,6 +96,35 @@ class Translator:
         now = self.clock()
         for item in self.adapter.read_bytes(data, file):
             yield self._one(item, now)
+
+    def outcomes(self, path: Path) -> Iterator[Outcome | FileFailure]:
+        """Every record of the file as an outcome, for long-running intake: never raises.
+
+        A record whose translation fails unexpectedly (a defect, not a bad record) becomes a
+        rejection naming the error, so one record can never stop the others; a file that cannot be
+        read on ends the stream with one ``FileFailure``.
+        """
+        now = self.clock()
+        count = 0
+        records = self.adapter.read(path)
+        while True:
+            try:
+                item = next(records)
+            except StopIteration:
+                return
+            except InputError as exc:
+                yield FileFailure(exc, count)
+                return
+            except Exception as exc:  # a defect of an adapter: report it, keep what was read
+                where = Location(self.mapping.name, str(path), record=count)
+                yield FileFailure(InputError(where, f"cannot read on: internal error {exc!r}"), count)
+                return
+            count += 1
+            try:
+                yield self._one(item, now)
+            except Exception as exc:  # a defect of the mapping: the record is kept and explained
+                reason = f"internal error while translating this record: {type(exc).__name__}: {exc}"
+                yield Rejection(item.provenance, None, (Problem("record", None, reason),), item.raw)
 
     def _one(self, item: SourceRecord | BadRecord, now: datetime) -> Outcome:
         if isinstance(item, BadRecord):

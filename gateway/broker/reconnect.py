@@ -30,8 +30,9 @@ def reconnecting(
     max_s: float = 30.0,
     give_up_after_s: float | None = None,
     stop: threading.Event | None = None,
+    errors: tuple[type[BaseException], ...] = (BrokerUnavailable,),
 ) -> tenacity.Retrying:
-    """A tenacity ``Retrying`` that retries ``BrokerUnavailable`` until it succeeds.
+    """A tenacity ``Retrying`` that retries ``errors`` (``BrokerUnavailable``) until it succeeds.
 
     ``give_up_after_s`` bounds the total time (the last error is then raised); ``stop`` is the
     daemon's shutdown event: the wait is cut short when it is set and the last error is raised.
@@ -42,7 +43,7 @@ def reconnecting(
     if stop is not None:
         stops.append(tenacity.stop_when_event_set(stop))
     return tenacity.Retrying(
-        retry=tenacity.retry_if_exception_type(BrokerUnavailable),
+        retry=tenacity.retry_if_exception_type(errors),
         wait=tenacity.wait_random_exponential(multiplier=initial_s, min=initial_s, max=max_s),
         stop=tenacity.stop_any(*stops) if stops else tenacity.stop_never,
         sleep=_interruptible(stop) if stop is not None else tenacity.nap.sleep,

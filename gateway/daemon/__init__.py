@@ -1,0 +1,3 @@
+"""``dvcgw run``: the daemon. A supervisor process and its children (intake + relay, sync workers)."""
+
+from __future__ import annotations

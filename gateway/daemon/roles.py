@@ -1,0 +1,119 @@
+"""What each child process of the daemon does: the intake (with the outbox relay) or a sync worker.
+
+Each role owns its connections (one store connection and one broker connection per thread; pika
+connections are never shared across threads), runs until its stop event is set, and reconnects
+with a jittered backoff when the broker or the store goes away: the work it had not finished is
+still in the store or on the queue, so reconnecting loses nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+
+import structlog
+
+from gateway.broker import names
+from gateway.broker.consumer import Consumer
+from gateway.broker.publisher import BatchPublisher
+from gateway.broker.reconnect import reconnecting as broker_reconnecting
+from gateway.broker.topology import Topology
+from gateway.config import Config
+from gateway.errors import BrokerUnavailable, StoreUnavailable
+from gateway.intake import Inbox, Ingester
+from gateway.mapping import load_mapping
+from gateway.packets import SchemaSet
+from gateway.portal import make_client
+from gateway.store import Store
+from gateway.sync.relay import OutboxRelay
+from gateway.sync.worker import SyncWorker
+from gateway.translate import Translator
+
+log = structlog.get_logger(__name__)
+
+RECONNECTABLE = (BrokerUnavailable, StoreUnavailable)
+
+
+def reconnecting(stop: threading.Event, session: Callable[[], None]) -> None:
+    """Run ``session`` until ``stop`` is set; after a lost broker or store, wait and start it again."""
+    try:
+        for attempt in broker_reconnecting(stop=stop, errors=RECONNECTABLE):
+            with attempt:
+                session()
+    except RECONNECTABLE:
+        if not stop.is_set():
+            raise
+
+
+def run_intake(config: Config, stop: threading.Event) -> None:
+    """Watch the inbox of every mapping and ingest each file; the outbox relay runs beside it."""
+    relay = threading.Thread(target=run_relay, args=(config, stop), name="relay", daemon=True)
+    relay.start()
+    sources = sorted(p.stem for p in config.paths.mappings.glob("*.yaml"))
+    schemas = SchemaSet()
+    skew = timedelta(minutes=config.intake.future_skew_minutes)
+    translators = {
+        name: Translator(load_mapping(config.paths.mappings / f"{name}.yaml"), schemas, future_skew=skew)
+        for name in sources
+    }
+    inbox = Inbox(config.paths.var)
+    inbox.ensure(sources)
+    log.info("intake watching", inbox=str(config.paths.var / "inbox"), sources=sources)
+
+    def session() -> None:
+        store = Store.open(config.store_url)
+        try:
+            ingester = Ingester(store, inbox, translators)
+            for source in sources:
+                for orphan in inbox.orphans(source):
+                    ingester.ingest(orphan)
+            while not stop.is_set():
+                taken = 0
+                for source in sources:
+                    for path in inbox.waiting(source):
+                        if stop.is_set():
+                            return
+                        file = inbox.take(path, source)
+                        if file is not None:
+                            ingester.ingest(file)
+                            taken += 1
+                if not taken:
+                    stop.wait(config.intake.poll_interval_s)
+        finally:
+            store.close()
+
+    reconnecting(stop, session)
+    relay.join()
+
+
+def run_relay(config: Config, stop: threading.Event) -> None:
+    topology = Topology.from_config(config.broker)
+
+    def session() -> None:
+        store = Store.open(config.store_url)
+        publisher = BatchPublisher(config.broker, topology)
+        try:
+            OutboxRelay(config, store, publisher).run(stop)
+        finally:
+            publisher.close()
+            store.close()
+
+    reconnecting(stop, session)
+
+
+def run_worker(config: Config, stop: threading.Event, name: str) -> None:
+    topology = Topology.from_config(config.broker)
+
+    def session() -> None:
+        store = Store.open(config.store_url)
+        consumer = Consumer(
+            config.broker, topology, names.sync_queue(config.broker.prefix), prefetch=config.broker.prefetch
+        )
+        try:
+            SyncWorker(config, store, consumer, lambda: make_client(config.portal), name=name).run(stop)
+        finally:
+            consumer.close()
+            store.close()
+
+    reconnecting(stop, session)

@@ -1,0 +1,47 @@
+"""The message store: the ledger of every packet and delivery attempt, the outbox, the dossiers.
+
+``Store.open(url)`` connects to SQLite (``sqlite:///path``, the default) or PostgreSQL
+(``postgresql://...``), brings the schema to head with the package's Alembic migrations, and
+returns a store for one thread. See ``gateway.store.sql`` for who calls what, and
+``gateway.store.model`` for the values that go in and come out.
+"""
+
+from __future__ import annotations
+
+from gateway.store.model import (
+    AttemptRow,
+    Decision,
+    DeliveryDecision,
+    DeliveryOutcome,
+    DossierRow,
+    Ingested,
+    IntakeFileRow,
+    MessageRow,
+    MessageState,
+    NewFile,
+    NewMessage,
+    NewRejection,
+    OutboxItem,
+    RejectionRow,
+    Result,
+)
+from gateway.store.sql import Store
+
+__all__ = [
+    "AttemptRow",
+    "Decision",
+    "DeliveryDecision",
+    "DeliveryOutcome",
+    "DossierRow",
+    "Ingested",
+    "IntakeFileRow",
+    "MessageRow",
+    "MessageState",
+    "NewFile",
+    "NewMessage",
+    "NewRejection",
+    "OutboxItem",
+    "RejectionRow",
+    "Result",
+    "Store",
+]

@@ -1,0 +1,282 @@
+"""Delivery: the statements behind ``Store.begin_delivery`` and ``Store.finish_delivery``.
+
+"Latest wins" across worker processes and hosts rests on one conditional UPDATE of ``dossiers``
+per batch: a message takes its dossier's lease only if it is the dossier's latest message and the
+lease is free or expired. The database serialises that UPDATE (SQLite: the write lock; PostgreSQL:
+the row lock, with the WHERE re-checked after the wait), so of two workers racing for a dossier
+exactly one gets SEND. The lease is not re-entrant: a second delivery of the message being sent
+(a broker redelivery to another worker) is deferred, not sent twice at once.
+
+Acknowledgements move ``dossiers.acked_*`` only to a larger (revision, message id), so a late
+acknowledgement of an older revision never moves it back. Everything runs inside the caller's
+transaction; per-row updates go as one executemany each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    case,
+    insert,
+    or_,
+    select,
+    update,
+)
+
+from gateway.store._statements import OPEN, among, chunks
+from gateway.store.model import (
+    FINAL_STATES,
+    Decision,
+    DeliveryDecision,
+    DeliveryOutcome,
+    MessageState,
+    Result,
+)
+from gateway.store.schema import UtcDateTime, attempts, dossiers, messages
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """What deciding and recording deliveries needs to know of a message."""
+
+    id: int
+    ma_ho_so: str
+    revision: str
+    content_hash: str
+    status: str
+    state: MessageState
+    attempts: int
+
+
+def begin(
+    connection: Connection, message_ids: Sequence[int], lease_s: float, now: datetime
+) -> list[DeliveryDecision]:
+    """One decision per id, in order (see ``Store.begin_delivery``)."""
+    wanted = list(dict.fromkeys(message_ids))
+    found = _entries(connection, wanted)
+    open_ids = [i for i in wanted if i in found and found[i].state not in FINAL_STATES]
+    taken: dict[int, bool] = {}  # message id -> portal_known of its dossier
+    for chunk in chunks(open_ids):
+        statement = (
+            update(dossiers)
+            .where(
+                among(connection, dossiers.c.ma_ho_so, sorted({found[i].ma_ho_so for i in chunk})),
+                # a message id belongs to one dossier: this reads "the message is its dossier's latest"
+                among(connection, dossiers.c.latest_message_id, chunk),
+                or_(dossiers.c.lease_message_id.is_(None), dossiers.c.lease_until < now),
+            )
+            .values(
+                lease_message_id=dossiers.c.latest_message_id,
+                lease_until=now + timedelta(seconds=lease_s),
+                updated_at=now,
+            )
+            .returning(dossiers.c.latest_message_id, dossiers.c.portal_known)
+        )
+        taken.update((row.latest_message_id, bool(row.portal_known)) for row in connection.execute(statement))
+    refused = [i for i in open_ids if i not in taken]
+    latest = _latest_of(connection, sorted({found[i].ma_ho_so for i in refused}))
+    superseded = {i for i in refused if latest.get(found[i].ma_ho_so) != i}
+    set_state(connection, sorted(superseded), MessageState.SUPERSEDED, now)
+    # Touch what is being sent, so that sweep_stuck does not take it for lost.
+    for chunk in chunks(sorted(taken)):
+        connection.execute(
+            update(messages).where(among(connection, messages.c.id, chunk)).values(updated_at=now)
+        )
+
+    decisions = []
+    decided: set[int] = set()
+    for message_id in message_ids:
+        entry = found.get(message_id)
+        if entry is None:
+            decision = Decision.UNKNOWN
+        elif message_id in decided or entry.state in FINAL_STATES:
+            decision = Decision.DONE
+        elif message_id in taken:
+            decision = Decision.SEND
+        elif message_id in superseded:
+            decision = Decision.SUPERSEDED
+        else:
+            decision = Decision.DEFER
+        decided.add(message_id)
+        update_ = decision is Decision.SEND and taken[message_id]
+        decisions.append(DeliveryDecision(message_id, decision, update_, entry.attempts if entry else 0))
+    return decisions
+
+
+def finish(connection: Connection, outcomes: Sequence[DeliveryOutcome], now: datetime) -> None:
+    """Record how deliveries ended (see ``Store.finish_delivery``)."""
+    found = _entries(connection, list(dict.fromkeys(o.message_id for o in outcomes)))
+    unknown = sorted({o.message_id for o in outcomes if o.message_id not in found})
+    if unknown:
+        log.warning("store.finish_unknown_messages", message_ids=unknown)
+    known = [o for o in outcomes if o.message_id in found]
+    tried = [o for o in known if o.result is not Result.DEFERRED]
+    _insert_attempts(connection, tried, now)
+    _record_acked(connection, [o for o in known if o.result is Result.ACKED], found, now)
+    _record_failed(connection, [o for o in known if o.result is Result.RETRY], MessageState.RETRYING, now)
+    _record_failed(connection, [o for o in known if o.result is Result.DEAD], MessageState.DEAD, now)
+    deferred = sorted({o.message_id for o in known if o.result is Result.DEFERRED})
+    set_state(connection, deferred, MessageState.RETRYING, now)
+    _release_leases(connection, sorted({o.message_id for o in tried}), found)
+
+
+def set_state(connection: Connection, ids: Sequence[int], state: MessageState, now: datetime) -> None:
+    """Move open messages (PENDING, QUEUED, RETRYING) to ``state``; final ones keep theirs."""
+    for chunk in chunks(ids):
+        connection.execute(
+            update(messages)
+            .where(among(connection, messages.c.id, chunk), messages.c.state.in_(OPEN))
+            .values(state=state.value, updated_at=now)
+        )
+
+
+def _entries(connection: Connection, ids: Sequence[int]) -> dict[int, _Entry]:
+    found: dict[int, _Entry] = {}
+    columns = [messages.c[field.name] for field in fields(_Entry)]
+    for chunk in chunks(ids):
+        for row in connection.execute(select(*columns).where(among(connection, messages.c.id, chunk))):
+            entry = _Entry(**{**row._mapping, "state": MessageState(row.state)})
+            found[entry.id] = entry
+    return found
+
+
+def _latest_of(connection: Connection, codes: Sequence[str]) -> dict[str, int]:
+    latest: dict[str, int] = {}
+    for chunk in chunks(codes):
+        statement = select(dossiers.c.ma_ho_so, dossiers.c.latest_message_id).where(
+            among(connection, dossiers.c.ma_ho_so, chunk)
+        )
+        latest.update((row.ma_ho_so, row.latest_message_id) for row in connection.execute(statement))
+    return latest
+
+
+def _insert_attempts(connection: Connection, tried: Sequence[DeliveryOutcome], now: datetime) -> None:
+    if not tried:
+        return
+    rows = [
+        {
+            "message_id": o.message_id,
+            "attempt": o.attempt,
+            "at": now,
+            "duration_ms": o.duration_ms,
+            "operation": o.operation,
+            "outcome": o.result.value,
+            "error_class": o.error_class,
+            "error": o.error,
+            "worker": o.worker,
+        }
+        for o in tried
+    ]
+    connection.execute(insert(attempts), rows)
+
+
+def _attempts_at_least() -> ColumnElement[int]:
+    # The count never goes down: a late report of an earlier attempt keeps the larger number.
+    given = bindparam("b_attempt", type_=Integer)
+    return case((messages.c.attempts > given, messages.c.attempts), else_=given)
+
+
+def _record_acked(
+    connection: Connection, acked: Sequence[DeliveryOutcome], found: dict[int, _Entry], now: datetime
+) -> None:
+    if not acked:
+        return
+    connection.execute(
+        update(messages)
+        .where(messages.c.id == bindparam("b_id"), messages.c.state != MessageState.ACKED.value)
+        .values(
+            state=MessageState.ACKED.value,
+            acked_at=now,
+            updated_at=now,
+            attempts=_attempts_at_least(),
+            publish_lease_until=None,
+        ),
+        [{"b_id": o.message_id, "b_attempt": o.attempt} for o in acked],
+    )
+    revision = bindparam("b_revision", type_=String)
+    message_id = bindparam("b_id", type_=Integer)
+    at = bindparam("b_at", type_=UtcDateTime)
+    forward = (
+        update(dossiers)
+        .where(
+            dossiers.c.ma_ho_so == bindparam("b_code"),
+            or_(
+                dossiers.c.acked_revision.is_(None),
+                dossiers.c.acked_revision < revision,
+                and_(dossiers.c.acked_revision == revision, dossiers.c.acked_message_id < message_id),
+            ),
+        )
+        .values(
+            acked_message_id=message_id,
+            acked_revision=revision,
+            acked_content_hash=bindparam("b_hash"),
+            acked_at=at,
+            status=bindparam("b_status"),
+            updated_at=at,
+        )
+    )
+    rows = [
+        {
+            "b_code": found[o.message_id].ma_ho_so,
+            "b_id": o.message_id,
+            "b_revision": found[o.message_id].revision,
+            "b_hash": found[o.message_id].content_hash,
+            "b_status": found[o.message_id].status,
+            "b_at": now,
+        }
+        for o in acked
+    ]
+    connection.execute(forward, rows)
+    for chunk in chunks(sorted({found[o.message_id].ma_ho_so for o in acked})):
+        connection.execute(
+            update(dossiers)
+            .where(among(connection, dossiers.c.ma_ho_so, chunk), dossiers.c.portal_known.is_(False))
+            .values(portal_known=True, updated_at=now)
+        )
+
+
+def _record_failed(
+    connection: Connection, failed: Sequence[DeliveryOutcome], state: MessageState, now: datetime
+) -> None:
+    if not failed:
+        return
+    values: dict[str, Any] = {
+        "state": state.value,
+        "attempts": _attempts_at_least(),
+        "last_error_class": bindparam("b_error_class"),
+        "last_error": bindparam("b_error"),
+        "updated_at": now,
+    }
+    if state is MessageState.DEAD:
+        values["dead_at"] = now
+    rows = [
+        {"b_id": o.message_id, "b_attempt": o.attempt, "b_error_class": o.error_class, "b_error": o.error}
+        for o in failed
+    ]
+    statement = update(messages).where(messages.c.id == bindparam("b_id"), messages.c.state.in_(OPEN))
+    connection.execute(statement.values(values), rows)
+
+
+def _release_leases(connection: Connection, ids: Sequence[int], found: dict[int, _Entry]) -> None:
+    for chunk in chunks(ids):
+        connection.execute(
+            update(dossiers)
+            .where(
+                among(connection, dossiers.c.ma_ho_so, sorted({found[i].ma_ho_so for i in chunk})),
+                among(connection, dossiers.c.lease_message_id, chunk),
+            )
+            .values(lease_message_id=None, lease_until=None)
+        )

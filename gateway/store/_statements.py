@@ -1,0 +1,47 @@
+"""Building blocks shared by the store's statements: batched id lists and the two dialects' spellings.
+
+For the statement modules of this package (``_ingest``, ``_outbox``, ``_delivery``) only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from sqlalchemy import ColumnElement, Connection, Table, any_, literal
+from sqlalchemy.dialects import postgresql, sqlite
+
+from gateway.store.model import OPEN_STATES
+
+T = TypeVar("T")
+# Ids or codes per list: far below SQLite's 32,766 and psycopg's 65,535 parameters per statement.
+CHUNK = 1000
+# PENDING, QUEUED, RETRYING as stored.
+OPEN = sorted(state.value for state in OPEN_STATES)
+
+
+def utc_now() -> datetime:
+    """Now, aware UTC: every time the store writes."""
+    return datetime.now(UTC)
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """``items`` in consecutive slices of at most ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def among(connection: Connection, column: ColumnElement[T], values: Sequence[T]) -> ColumnElement[bool]:
+    """``column IN (values)``; on PostgreSQL ``column = ANY(array)``: one parameter however long the
+    batch, so the statement text stays small and psycopg need not parse hundreds of placeholders."""
+    if connection.dialect.name == "postgresql":
+        return column == any_(literal(list(values), postgresql.ARRAY(column.type)))
+    return column.in_(values)
+
+
+def upsert(connection: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can say ``ON CONFLICT``: both dialects have it, each under its own name."""
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)

@@ -1,0 +1,298 @@
+"""The message store: the ledger every other stage of the pipeline writes to and reads from.
+
+Who calls what:
+
+- the intake: ``ingest`` (one transaction per source file: the file, its packets, its rejections);
+- the outbox relay: ``claim_outbox`` → publish → ``mark_queued`` or ``release_outbox``;
+- a sync worker: ``begin_delivery`` (may I send this message?) → portal → ``finish_delivery``;
+- repair and replay: ``sweep_stuck``, ``requeue``;
+- tests, the demo, the benchmarks and the CLI: the read side at the end.
+
+Several processes share one store (the intake and N workers on one SQLite file; several daemons on
+one PostgreSQL database), so every method is one short transaction, and each rule that must hold
+across processes is a single conditional statement the database serialises (SQLite: the write
+lock every write transaction takes first; PostgreSQL: row locks, ``FOR UPDATE SKIP LOCKED``).
+
+"Latest wins" lives in ``dossiers``: ``latest_message_id`` only moves to a larger
+(revision, message id), and only the message that is the dossier's latest *and* takes the dossier's
+lease is sent. A lease is taken only when it is free or expired: one sender per dossier at a time.
+
+Times come from this process's clock (aware UTC); leases compare times written by different hosts,
+so hosts sharing a PostgreSQL store must keep their clocks synchronised (NTP), within a fraction of
+the shortest lease.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from types import TracebackType
+
+import structlog
+from sqlalchemy import URL, Connection, Engine, func, select
+
+from gateway.store import _delivery, _ingest, _outbox
+from gateway.store._engine import connected, create_store_engine, parse_url, shown, translated_errors
+from gateway.store._statements import OPEN, utc_now
+from gateway.store.migrate import upgrade
+from gateway.store.model import (
+    AttemptRow,
+    DeliveryDecision,
+    DeliveryOutcome,
+    DossierRow,
+    Ingested,
+    IntakeFileRow,
+    MessageRow,
+    MessageState,
+    NewFile,
+    NewMessage,
+    NewRejection,
+    OutboxItem,
+    RejectionRow,
+    Result,
+)
+from gateway.store.schema import attempts, dossiers, intake_files, messages, rejected_inputs
+
+log = structlog.get_logger(__name__)
+
+
+class Store:
+    """The gateway's message store on one database; one instance per thread (each daemon its own)."""
+
+    def __init__(self, engine: Engine, url: URL) -> None:
+        """Use ``Store.open``: it also brings the schema to head."""
+        self._engine = engine
+        self._url = url
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Connect to the store at ``url``, migrate its schema to head, and return it ready.
+
+        Raises ``StoreUnavailable`` when the database cannot be reached or the file cannot be
+        created, ``StoreError`` for anything else (an unsupported URL, a failed migration).
+        """
+        parsed = parse_url(url)
+        engine = create_store_engine(parsed)
+        try:
+            upgrade(engine, parsed)
+        except BaseException:
+            engine.dispose()
+            raise
+        log.info("store.opened", url=shown(parsed), dialect=engine.dialect.name)
+        return cls(engine, parsed)
+
+    def close(self) -> None:
+        """Close every connection of this store."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @property
+    def url(self) -> str:
+        """The store's URL, without its password."""
+        return shown(self._url)
+
+    @contextmanager
+    def _write(self, doing: str) -> Iterator[Connection]:
+        """One write transaction (on SQLite it begins ``BEGIN IMMEDIATE``)."""
+        with (
+            connected(self._engine, self._url) as connection,
+            translated_errors(self._url, doing),
+            connection.begin(),
+        ):
+            yield connection
+
+    @contextmanager
+    def _read(self, doing: str) -> Iterator[Connection]:
+        """One read-only transaction (on SQLite a deferred ``BEGIN``, which never waits for writers)."""
+        with (
+            connected(self._engine, self._url, read_only=True) as connection,
+            translated_errors(self._url, doing),
+            connection.begin(),
+        ):
+            yield connection
+
+    # -- intake ---------------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        file: NewFile | None,
+        messages: Sequence[NewMessage],
+        rejections: Sequence[NewRejection],
+        outcome: str = "archived",
+    ) -> list[Ingested]:
+        """Store one source file's packets and rejections in one transaction; one ``Ingested`` per message.
+
+        A message equal in (ma_ho_so, revision, content_hash) to a stored one, or to an earlier
+        one of the same call, is a duplicate: no new row, the existing id. A new message is
+        PENDING. Each dossier's latest moves to a new message only if that message's
+        (revision, id) is larger. The file's row counts ``records`` (packets + rejected),
+        ``packets`` (len(messages)), ``rejected``, and ``duplicates`` (packets stored before).
+        """
+        with self._write("ingesting") as connection:
+            return _ingest.ingest(connection, file, messages, rejections, outcome, utc_now())
+
+    # -- outbox ---------------------------------------------------------------------------------
+
+    def claim_outbox(self, limit: int, lease_s: float) -> list[OutboxItem]:
+        """Up to ``limit`` PENDING messages to publish, oldest first, leased for ``lease_s`` seconds.
+
+        A message leased to one relay is not handed to another until the lease expires (a relay
+        that crashed leaves leases that expire); ``mark_queued`` or ``release_outbox`` ends it.
+        """
+        if limit <= 0:
+            return []
+        with self._write("claiming the outbox") as connection:
+            return _outbox.claim(connection, limit, lease_s, utc_now())
+
+    def mark_queued(self, ids: Sequence[int]) -> None:
+        """The broker confirmed these messages: PENDING → QUEUED, lease cleared."""
+        with self._write("marking messages queued") as connection:
+            _outbox.mark_queued(connection, ids, utc_now())
+
+    def release_outbox(self, ids: Sequence[int]) -> None:
+        """Publishing these failed: clear their lease so that the next claim takes them again."""
+        with self._write("releasing outbox leases") as connection:
+            _outbox.release(connection, ids)
+
+    def requeue(self, ids: Sequence[int], *, reset_attempts: bool = False) -> int:
+        """Put QUEUED, RETRYING or DEAD messages back in the outbox (replay, repair); how many moved.
+
+        ACKED and SUPERSEDED messages stay as they are; PENDING ones are in the outbox already.
+        ``reset_attempts`` gives a replayed message a fresh retry budget (``attempts`` back to 0;
+        the rows of its earlier attempts stay).
+        """
+        with self._write("requeueing messages") as connection:
+            moved = _outbox.requeue(connection, ids, reset_attempts, utc_now())
+        if moved:
+            log.info("store.requeued", messages=moved)
+        return moved
+
+    def sweep_stuck(self, older_than_s: float) -> int:
+        """QUEUED or RETRYING messages untouched for ``older_than_s`` seconds go back to PENDING.
+
+        For messages the broker lost. Choose ``older_than_s`` well above the longest retry delay
+        and the time a backlog can sit in the queue, or messages merely waiting are published
+        twice (harmless, since a second delivery is recognised, but wasted work). A message a
+        worker is sending was touched by ``begin_delivery``.
+        """
+        with self._write("sweeping stuck messages") as connection:
+            swept = _outbox.sweep_stuck(connection, older_than_s, utc_now())
+        if swept:
+            log.warning("store.swept_stuck", messages=swept, older_than_s=older_than_s)
+        return swept
+
+    # -- delivery -------------------------------------------------------------------------------
+
+    def begin_delivery(self, message_ids: Sequence[int], lease_s: float) -> list[DeliveryDecision]:
+        """Decide, in one transaction, what a worker does with each delivered message (in order).
+
+        UNKNOWN: no such message. DONE: already ACKED, SUPERSEDED or DEAD, or repeated in this
+        call. Otherwise the message takes its dossier's lease for ``lease_s`` seconds, in one
+        conditional UPDATE for the batch, iff it is the dossier's latest and the lease is free or
+        expired: SEND (``update``: the portal already holds the dossier). Not the latest:
+        SUPERSEDED (recorded now). The latest, but another worker holds the lease: DEFER.
+        """
+        with self._write("beginning deliveries") as connection:
+            return _delivery.begin(connection, message_ids, lease_s, utc_now())
+
+    def finish_delivery(self, outcomes: Sequence[DeliveryOutcome]) -> None:
+        """Record how deliveries ended, in one transaction.
+
+        ACKED: the message is ACKED, and the dossier's acknowledged revision moves to it iff its
+        (revision, id) is larger than the one acknowledged before (a late, older acknowledgement
+        never moves it back); the portal now knows the dossier. RETRY: RETRYING with the error.
+        DEAD: DEAD with the error. DEFERRED: RETRYING, attempts unchanged. ACKED, RETRY and DEAD
+        each add an ``attempts`` row and release the dossier's lease if this message holds it;
+        a DEFERRED message never took the lease, so it has none to release. RETRY, DEAD and
+        DEFERRED change only open messages: a late failure report never undoes an acknowledgement.
+        Outcomes for unknown messages are ignored (and logged).
+        """
+        if not outcomes:
+            return
+        with self._write("finishing deliveries") as connection:
+            _delivery.finish(connection, outcomes, utc_now())
+
+    # -- read side ------------------------------------------------------------------------------
+
+    def message(self, message_id: int) -> MessageRow | None:
+        """Every column of one message, or ``None``."""
+        with self._read("reading a message") as connection:
+            row = connection.execute(select(messages).where(messages.c.id == message_id)).one_or_none()
+        if row is None:
+            return None
+        values = dict(row._mapping)
+        values.update(state=MessageState(row.state), packet=bytes(row.packet), raw=bytes(row.raw))
+        return MessageRow(**values)
+
+    def dossier(self, ma_ho_so: str) -> DossierRow | None:
+        """Every column of one dossier, or ``None``."""
+        with self._read("reading a dossier") as connection:
+            row = connection.execute(select(dossiers).where(dossiers.c.ma_ho_so == ma_ho_so)).one_or_none()
+        if row is None:
+            return None
+        return DossierRow(**{**row._mapping, "portal_known": bool(row.portal_known)})
+
+    def intake_file(self, file_id: int) -> IntakeFileRow | None:
+        """Every column of one intake file, or ``None``."""
+        with self._read("reading an intake file") as connection:
+            row = connection.execute(select(intake_files).where(intake_files.c.id == file_id)).one_or_none()
+        return None if row is None else IntakeFileRow(**row._mapping)
+
+    def attempts_of(self, message_id: int) -> list[AttemptRow]:
+        """The portal attempts of one message, first to last."""
+        statement = select(attempts).where(attempts.c.message_id == message_id).order_by(attempts.c.id)
+        with self._read("reading attempts") as connection:
+            rows = connection.execute(statement).all()
+        return [AttemptRow(**{**row._mapping, "outcome": Result(row.outcome)}) for row in rows]
+
+    def rejections(self, *, limit: int = 100) -> list[RejectionRow]:
+        """The newest ``limit`` rejected inputs, newest first."""
+        statement = select(rejected_inputs).order_by(rejected_inputs.c.id.desc()).limit(limit)
+        with self._read("reading rejections") as connection:
+            rows = connection.execute(statement).all()
+        return [
+            RejectionRow(**{**row._mapping, "reasons": tuple(json.loads(row.reasons)), "raw": bytes(row.raw)})
+            for row in rows
+        ]
+
+    def state_counts(self) -> dict[str, int]:
+        """How many messages are in each state; every state present, zeros included."""
+        statement = select(messages.c.state, func.count()).group_by(messages.c.state)
+        with self._read("counting messages") as connection:
+            counted = {state: int(count) for state, count in connection.execute(statement)}
+        return {state.value: counted.get(state.value, 0) for state in MessageState}
+
+    def unfinished(self) -> int:
+        """Messages still to deliver: PENDING + QUEUED + RETRYING."""
+        statement = select(func.count()).select_from(messages).where(messages.c.state.in_(OPEN))
+        with self._read("counting messages") as connection:
+            return int(connection.execute(statement).scalar_one())
+
+    def file_totals(self) -> dict[str, int]:
+        """Sums over the intake files: ``files``, ``rejected_files`` (outcome 'rejected'), ``records``,
+        ``packets``, ``rejected`` and ``duplicates`` (each as counted by the ``ingest`` call that
+        carried the file)."""
+        statement = select(
+            func.count().label("files"),
+            func.count().filter(intake_files.c.outcome == "rejected").label("rejected_files"),
+            *(
+                func.coalesce(func.sum(intake_files.c[name]), 0).label(name)
+                for name in ("records", "packets", "rejected", "duplicates")
+            ),
+        )
+        with self._read("summing intake files") as connection:
+            row = connection.execute(statement).one()
+        return {name: int(value) for name, value in row._mapping.items()}
+
+    def dossier_count(self) -> int:
+        """How many distinct dossiers the store has received."""
+        with self._read("counting dossiers") as connection:
+            return int(connection.execute(select(func.count()).select_from(dossiers)).scalar_one())

@@ -1,0 +1,57 @@
+"""Fixtures for the store's tests: every test runs twice, on a SQLite file and on PostgreSQL.
+
+``store_url`` is a fresh database for one test: a SQLite file under ``tmp_path``, or a schema of
+its own (``s_<uuid>``) in the ``test`` database of the local PostgreSQL, selected through the
+connection's ``search_path`` and dropped afterwards. ``store`` is a ``Store`` opened on it;
+``open_store`` opens more (another process's view of the same database) and closes them after.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from gateway.store import Store
+
+PG_ADMIN = "postgresql://root@127.0.0.1:5432/test"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty store database of the parametrised dialect, removed after the test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'var' / 'gateway.sqlite3'}"
+        return
+    schema = f"s_{uuid.uuid4().hex}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{PG_ADMIN}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def open_store(store_url: str) -> Iterator[Callable[[], Store]]:
+    """Opens another ``Store`` on the test's database (as another process would); all closed after."""
+    opened: list[Store] = []
+
+    def open_one() -> Store:
+        store = Store.open(store_url)
+        opened.append(store)
+        return store
+
+    yield open_one
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def store(open_store: Callable[[], Store]) -> Store:
+    """A store on an empty database, migrated to head."""
+    return open_store()

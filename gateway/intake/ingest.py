@@ -1,10 +1,11 @@
 """One export file into the message store: every good record a message, every bad one a rejection.
 
 The file is translated record by record (``Translator.outcomes``, which never raises) and written to
-the store in chunks, each one transaction. Then the file moves to ``archive/<source>/``, or to
-``rejected/<source>/`` when nothing in it could be used. Nothing is published here: the outbox relay
-publishes what the store holds, so a crash at any point loses nothing and re-ingesting the file
-(it is taken again from ``processing/`` at start-up) only finds duplicates.
+the store in one transaction (a file is at most its mapping's ``max_file_mb``, so this is bounded).
+Then the file moves to ``archive/<source>/``, or to ``rejected/<source>/`` when nothing in it could
+be used. Nothing is published here: the outbox relay publishes what the store holds, so a crash at
+any point loses nothing, and re-ingesting the file (it is taken again from ``processing/`` at
+start-up) only finds duplicates.
 
 A file error in the middle of a file (the JSON adapter can fail after yielding records): the records
 read before it are stored and delivered, the file is archived with ``<name>.errors.json`` beside it
@@ -29,7 +30,6 @@ from gateway.translate import FileFailure, Rejection, Translated, Translator
 
 log = structlog.get_logger(__name__)
 
-CHUNK = 500
 MAX_PROBLEM_LINES = 200
 
 
@@ -90,8 +90,6 @@ class Ingester:
                 reason = f"{outcome.error.reason} ({where}; the records before it were kept)"
                 report.errors.append(reason)
                 rejections.append(NewRejection(file.source, stamped, None, None, None, (reason,), b""))
-            if len(messages) + len(rejections) >= CHUNK:
-                report.duplicates += self._flush(None, messages, rejections)
         if report.records == 0 and not report.errors:
             reason = "no records found in the file"
             report.errors.append(reason)
@@ -101,7 +99,8 @@ class Ingester:
         new_file = NewFile(
             file.source, file.name, str(self.inbox.folder(kind, file.source) / stamped), sha, size
         )
-        report.duplicates += self._flush(new_file, messages, rejections, outcome=report.outcome)
+        results = self.store.ingest(new_file, messages, rejections, outcome=report.outcome)
+        report.duplicates = sum(1 for r in results if r.duplicate)
         report.path = self.inbox.finish(file, stamped, kind=kind, errors=report.errors)
         log.info(
             "file ingested",
@@ -114,22 +113,6 @@ class Ingester:
             outcome=report.outcome,
         )
         return report
-
-    def _flush(
-        self,
-        file: NewFile | None,
-        messages: list[NewMessage],
-        rejections: list[NewRejection],
-        outcome: str = "archived",
-    ) -> int:
-        results = (
-            self.store.ingest(file, messages, rejections, outcome=outcome)
-            if file or messages or rejections
-            else []
-        )
-        messages.clear()
-        rejections.clear()
-        return sum(1 for r in results if r.duplicate)
 
 
 def _message(outcome: Translated, source_file: str) -> NewMessage:

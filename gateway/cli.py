@@ -93,6 +93,11 @@ class Group(click.Group):
 @click.pass_context
 def main(ctx: click.Context, config_file: Path | None) -> None:
     """dvc-gateway: carries provincial dossiers to the National Public Service Portal."""
+    from gateway.logging import configure
+
+    # Commands print their own results on stdout; library log lines go to stderr, warnings and up
+    # (the daemon, `dvcgw run`, logs everything at INFO as JSON).
+    configure(level="WARNING")
     try:
         ctx.obj = Context(load_config(config_file))
     except ConfigError as exc:
@@ -354,7 +359,7 @@ def run(obj: Context, workers: int | None) -> None:
     from gateway.daemon.supervisor import run_daemon
     from gateway.logging import configure
 
-    configure(json_output=True)
+    configure(level="INFO", json_output=True)
     run_daemon(obj.config, workers or obj.config.sync.workers)
 
 

@@ -34,6 +34,7 @@ from gateway.sim.process import SimProcess
 from gateway.store import MessageState, Store
 
 DEADLINE_S = 180.0
+_OPEN = (MessageState.PENDING, MessageState.QUEUED, MessageState.RETRYING)
 
 
 def run_demo(config: Config, names: list[str]) -> ExitCode:
@@ -129,30 +130,31 @@ def _wait(
     deadline = time.monotonic() + DEADLINE_S
     store_file = config.paths.var / "gateway.sqlite3"
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=False) as progress:
-        files = progress.add_task("files ingested", total=len(inputs))
-        messages = progress.add_task("messages settled", total=None)
-        while time.monotonic() < deadline:
-            if daemon.poll() is not None:
-                log = config.paths.var / "daemon.log"
-                console.print(f"[red]the daemon exited with code {daemon.returncode}; see {log}")
-                return False
-            waiting = _waiting_files(config)
-            progress.update(files, completed=len(inputs) - waiting)
-            if store_file.exists():
-                store = Store.open(config.store_url)
-                try:
+    store: Store | None = None
+    try:
+        with Progress(*columns, console=console, transient=False) as progress:
+            files = progress.add_task("files ingested", total=len(inputs))
+            messages = progress.add_task("messages settled", total=None)
+            while time.monotonic() < deadline:
+                if daemon.poll() is not None:
+                    log = config.paths.var / "daemon.log"
+                    console.print(f"[red]the daemon exited with code {daemon.returncode}; see {log}")
+                    return False
+                waiting = _waiting_files(config)
+                progress.update(files, completed=len(inputs) - waiting)
+                if store is None and store_file.exists():
+                    store = Store.open(config.store_url)
+                if store is not None:
                     counts = store.state_counts()
-                finally:
-                    store.close()
-                total = sum(counts.values())
-                unfinished = sum(
-                    counts[s] for s in (MessageState.PENDING, MessageState.QUEUED, MessageState.RETRYING)
-                )
-                progress.update(messages, total=total, completed=total - unfinished)
-                if waiting == 0 and unfinished == 0 and total:
-                    return True
-            time.sleep(0.2)  # the demo's refresh rate, bounded by the deadline above
+                    total = sum(counts.values())
+                    unfinished = sum(counts[s] for s in _OPEN)
+                    progress.update(messages, total=total, completed=total - unfinished)
+                    if waiting == 0 and unfinished == 0 and total:
+                        return True
+                time.sleep(0.2)  # the demo's refresh rate, bounded by the deadline above
+    finally:
+        if store is not None:
+            store.close()
     console.print("[red]not every message settled before the deadline")
     return False
 
@@ -193,7 +195,7 @@ def _summary(
     )
     click.echo(f"  rejected            {totals['rejected']:6}   bad records, kept with their reasons")
     click.echo(f"  dead                {counts[MessageState.DEAD]:6}")
-    on_the_way = sum(counts[s] for s in (MessageState.PENDING, MessageState.QUEUED, MessageState.RETRYING))
+    on_the_way = sum(counts[s] for s in _OPEN)
     click.echo(f"  still on the way    {on_the_way:6}")
     click.echo(
         f"time                  {elapsed:6.1f} s   {records / elapsed:6.1f} records/s (start-up included)"

@@ -79,7 +79,7 @@ class Store:
         except BaseException:
             engine.dispose()
             raise
-        log.info("store.opened", url=shown(parsed), dialect=engine.dialect.name)
+        log.debug("store.opened", url=shown(parsed), dialect=engine.dialect.name)
         return cls(engine, parsed)
 
     def close(self) -> None:

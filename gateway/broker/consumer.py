@@ -8,9 +8,11 @@ the backlog.
 
 Acks are coalesced into ``multiple=True`` where that is safe: a multiple ack for tag N settles every
 outstanding tag up to N on the channel, so it is used only when each of them is being acked now; a
-tag still in work is never acked by accident. A second channel of the same connection publishes with
-confirms (one round trip each: fine for the few messages a worker moves to a retry tier or to the
-dead queue before acking the original).
+tag still in work is never acked by accident. A second channel of the same connection, in transaction
+mode, publishes the messages a worker moves to a retry tier or to the dead queue before acking the
+originals: one ``tx.commit`` round trip per batch (the broker answers it once the messages are
+routed and stored), where waiting for each publisher confirm in turn costs a round trip per message.
+``mandatory`` returns arrive before the commit's answer, so an unroutable message is reported.
 
 When the broker cancels the consumer (queue deleted, node down) or the connection is lost,
 ``next_batch`` and ``ack`` raise ``BrokerUnavailable``: make a new ``Consumer`` after a backoff; the
@@ -30,7 +32,7 @@ import structlog
 
 from gateway.broker import names
 from gateway.broker.connection import broker_errors, connect, raise_translated
-from gateway.broker.publisher import NACKED, Outgoing, PublishResult, message_properties
+from gateway.broker.publisher import Outgoing, PublishResult, message_properties
 from gateway.broker.topology import Topology
 from gateway.config import BrokerConfig
 from gateway.errors import BrokerUnavailable
@@ -88,6 +90,7 @@ class Consumer:
         self._queue = queue
         self._buffer: deque[Delivery] = deque()
         self._outstanding: set[int] = set()
+        self._returned: dict[str, str] = {}
         self._cancelled = False
         self._closed = False
         self._connection = connect(config, name=f"dvcgw consumer {queue}")
@@ -96,7 +99,8 @@ class Consumer:
                 channel = self._connection.channel()
                 topology.declare(channel)
                 self._publishing = self._connection.channel()
-                self._publishing.confirm_delivery()
+                self._publishing.tx_select()
+                self._publishing.add_on_return_callback(self._on_return)
                 channel.basic_qos(prefetch_count=prefetch)
                 channel.add_on_cancel_callback(self._on_cancel)
                 channel.basic_consume(queue, self._on_message, auto_ack=False)
@@ -147,30 +151,33 @@ class Consumer:
             self._outstanding -= acking
 
     def publish(self, messages: Sequence[Outgoing]) -> PublishResult:
-        """Publish ``messages`` to the exchange on the confirm channel, waiting for each confirm."""
-        confirmed: list[str] = []
-        failed: dict[str, str] = {}
+        """Publish ``messages`` to the exchange in one transaction; confirmed once it is committed."""
+        if not messages:
+            return PublishResult(confirmed=[], failed={})
+        self._returned.clear()
         with broker_errors("publish", url=self._url):
             self._raise_if_unusable(cancel_ok=True)
             for message in messages:
-                try:
-                    self._publishing.basic_publish(
-                        self._exchange,
-                        message.routing_key,
-                        message.body,
-                        properties=message_properties(message),
-                        mandatory=True,
-                    )
-                except pika.exceptions.UnroutableError:
-                    failed[message.message_id] = (
-                        f"returned unroutable: no queue is bound to routing key {message.routing_key!r} "
-                        f"on exchange {self._exchange}"
-                    )
-                except pika.exceptions.NackError:
-                    failed[message.message_id] = NACKED
-                else:
-                    confirmed.append(message.message_id)
+                self._publishing.basic_publish(
+                    self._exchange,
+                    message.routing_key,
+                    message.body,
+                    properties=message_properties(message),
+                    mandatory=True,
+                )
+            self._publishing.tx_commit()
+            # Basic.Return frames came before Tx.CommitOk; this hands them to _on_return.
+            self._connection.process_data_events(time_limit=0)
+        failed = dict(self._returned)
+        confirmed = [m.message_id for m in messages if m.message_id not in failed]
         return PublishResult(confirmed=confirmed, failed=failed)
+
+    def _on_return(self, _channel: Any, method: Any, properties: Any, _body: bytes) -> None:
+        message_id = str(getattr(properties, "message_id", "") or "")
+        self._returned[message_id] = (
+            f"returned unroutable: no queue is bound to routing key {method.routing_key!r} "
+            f"on exchange {self._exchange}"
+        )
 
     def process_events(self, time_limit: float) -> None:
         """Service the connection (heartbeats, incoming deliveries) for up to ``time_limit`` seconds."""

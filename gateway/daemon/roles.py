@@ -8,6 +8,7 @@ still in the store or on the queue, so reconnecting loses nothing.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from datetime import timedelta
@@ -26,6 +27,7 @@ from gateway.mapping import load_mapping
 from gateway.packets import SchemaSet
 from gateway.portal import make_client
 from gateway.store import Store
+from gateway.sync.poison import PoisonDrain
 from gateway.sync.relay import OutboxRelay
 from gateway.sync.worker import SyncWorker
 from gateway.translate import Translator
@@ -46,10 +48,28 @@ def reconnecting(stop: threading.Event, session: Callable[[], None]) -> None:
             raise
 
 
+def _essential(
+    target: Callable[[Config, threading.Event], None], config: Config, stop: threading.Event
+) -> None:
+    """Run a thread the process cannot do without: if it fails, the whole process exits, and the
+    supervisor starts it again (everything it had not finished is in the store or on a queue)."""
+    try:
+        target(config, stop)
+    except BaseException:
+        log.exception("essential thread failed; the process exits", thread=threading.current_thread().name)
+        os._exit(70)
+
+
 def run_intake(config: Config, stop: threading.Event) -> None:
     """Watch the inbox of every mapping and ingest each file; the outbox relay runs beside it."""
-    relay = threading.Thread(target=run_relay, args=(config, stop), name="relay", daemon=True)
-    relay.start()
+    helpers = [
+        threading.Thread(target=_essential, args=(run_relay, config, stop), name="relay", daemon=True),
+        threading.Thread(
+            target=_essential, args=(run_poison_drain, config, stop), name="poison", daemon=True
+        ),
+    ]
+    for thread in helpers:
+        thread.start()
     sources = sorted(p.stem for p in config.paths.mappings.glob("*.yaml"))
     schemas = SchemaSet()
     skew = timedelta(minutes=config.intake.future_skew_minutes)
@@ -84,7 +104,8 @@ def run_intake(config: Config, stop: threading.Event) -> None:
             store.close()
 
     reconnecting(stop, session)
-    relay.join()
+    for thread in helpers:
+        thread.join()
 
 
 def run_relay(config: Config, stop: threading.Event) -> None:
@@ -97,6 +118,21 @@ def run_relay(config: Config, stop: threading.Event) -> None:
             OutboxRelay(config, store, publisher).run(stop)
         finally:
             publisher.close()
+            store.close()
+
+    reconnecting(stop, session)
+
+
+def run_poison_drain(config: Config, stop: threading.Event) -> None:
+    topology = Topology.from_config(config.broker)
+
+    def session() -> None:
+        store = Store.open(config.store_url)
+        consumer = Consumer(config.broker, topology, topology.poison_queue, prefetch=100)
+        try:
+            PoisonDrain(store, consumer, config.broker.delivery_limit).run(stop)
+        finally:
+            consumer.close()
             store.close()
 
     reconnecting(stop, session)

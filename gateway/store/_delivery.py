@@ -266,7 +266,9 @@ def _record_failed(
         {"b_id": o.message_id, "b_attempt": o.attempt, "b_error_class": o.error_class, "b_error": o.error}
         for o in failed
     ]
-    statement = update(messages).where(messages.c.id == bindparam("b_id"), messages.c.state.in_(OPEN))
+    # Spelled as ORs: an IN list is an "expanding" parameter, which executemany does not allow.
+    still_open = or_(*(messages.c.state == state for state in OPEN))
+    statement = update(messages).where(messages.c.id == bindparam("b_id"), still_open)
     connection.execute(statement.values(values), rows)
 
 

@@ -28,7 +28,9 @@ from gateway.sync.headers import message_headers
 
 log = structlog.get_logger(__name__)
 
-CLAIM_LEASE_S = 60.0
+CLAIM_LEASE_S = 35.0
+"""A claim outlives one publish (its confirms time out after 30 s), no more: after a crash, what the
+dead relay had claimed is published again this soon."""
 IDLE_S = 0.2
 
 

@@ -30,6 +30,7 @@ from gateway.broker import names
 from gateway.broker.consumer import Consumer, Delivery
 from gateway.broker.publisher import Outgoing
 from gateway.config import Config
+from gateway.errors import BrokerUnavailable
 from gateway.portal import PortalClient
 from gateway.store import Decision, DeliveryOutcome, Result, Store
 from gateway.sync.delivery import Job, Sent, deliver
@@ -86,9 +87,38 @@ class SyncWorker:
                     for future in [f for f in in_flight if f.done()]:
                         in_flight.pop(future)
                         self._complete(future.result())
+            except BrokerUnavailable:
+                self._salvage(in_flight)
+                raise
             finally:
                 for client in self._clients:
                     client.close()
+
+    def _salvage(self, in_flight: dict[Future[list[Sent]], list[Job]]) -> None:
+        """The broker went away with portal calls in flight: record what the portal acknowledged, so
+        their redeliveries are recognised as done instead of waiting for the dossier's lease to
+        expire; everything else is simply redelivered."""
+        acked: list[DeliveryOutcome] = []
+        for future in in_flight:
+            try:
+                sent = future.result()
+            except Exception:  # noqa: S112 - a failed call's messages are redelivered anyway
+                continue
+            acked += [
+                DeliveryOutcome(
+                    s.job.message_id,
+                    Result.ACKED,
+                    s.job.attempt,
+                    s.operation,
+                    duration_ms=s.duration_ms,
+                    worker=self.name,
+                )
+                for s in sent
+                if s.result is Result.ACKED
+            ]
+        if acked:
+            self.store.finish_delivery(acked)
+            log.warning("broker lost; acknowledged deliveries recorded", count=len(acked), worker=self.name)
 
     def _batch_wait(self) -> float:
         return max(self.config.sync.batch_wait_ms / 1000, _BUSY_WAIT_S)

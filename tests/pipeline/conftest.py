@@ -1,28 +1,27 @@
 """Fixtures for the whole delivery path: a real broker (a topology of the test's own), a real
-portal simulator, and the daemon as a real process that tests stop, kill and start again."""
+portal simulator, a real store (a SQLite file, or a PostgreSQL schema of the test's own), daemons
+that are killed at the end if a test left them running, and RabbitMQ's application restarted on
+demand. The helpers they use, and the tests use, are in ``harness.py``.
+"""
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
-import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
-import httpx
+import psycopg
 import pytest
 
 from gateway.broker.connection import connect
 from gateway.broker.topology import Topology
-from gateway.config import BrokerConfig, load_config
+from gateway.config import BrokerConfig
 from gateway.sim.process import SimProcess
-from gateway.store import MessageState, Store
-from tests.polling import wait_until
+from gateway.store import Store
+from tests.pipeline.harness import Daemon, start_sim
 
-SIM_USER, SIM_PASSWORD = "dvcgw", "dvcgw-sim"
+PG_ADMIN = "postgresql://root@127.0.0.1:5432/test"
 
 
 @pytest.fixture
@@ -40,11 +39,11 @@ def prefix() -> Iterator[str]:
 
 @pytest.fixture
 def sim(tmp_path: Path) -> Iterator[SimProcess]:
-    with SimProcess(
-        tmp_path / "portal-sim.sqlite3",
-        env={"DVCGW_SIM_USERNAME": SIM_USER, "DVCGW_SIM_PASSWORD": SIM_PASSWORD},
-    ) as process:
+    process = start_sim(tmp_path)
+    try:
         yield process
+    finally:
+        process.stop()
 
 
 @pytest.fixture
@@ -52,60 +51,18 @@ def store_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'gateway.sqlite3'}"
 
 
-def gateway_env(var: Path, store_url: str, prefix: str, portal_url: str, **extra: str) -> dict[str, str]:
-    """The environment of a daemon under test: its own var, store, queues and portal; short retry tiers."""
-    return {
-        "DVCGW_PATHS_VAR": str(var),
-        "DVCGW_STORE_URL": store_url,
-        "DVCGW_BROKER_PREFIX": prefix,
-        "DVCGW_BROKER_RETRY_DELAYS_S": "1,2,4",
-        "DVCGW_PORTAL_URL": portal_url,
-        "DVCGW_PORTAL_USERNAME": SIM_USER,
-        "DVCGW_PORTAL_PASSWORD": SIM_PASSWORD,
-        "DVCGW_PORTAL_TIMEOUT_S": "3",
-        "DVCGW_PORTAL_BACKOFF_MAX_S": "0.5",
-        "DVCGW_SYNC_LEASE_S": "15",
-        "DVCGW_SYNC_MAX_ATTEMPTS": "30",
-        "DVCGW_INTAKE_POLL_INTERVAL_S": "0.2",
-        **extra,
-    }
-
-
-class Daemon:
-    """``dvcgw run`` as a child process of the test."""
-
-    def __init__(self, env: dict[str, str], log: Path, workers: int = 2) -> None:
-        self.env = env
-        self.log = log
-        self.workers = workers
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> Daemon:
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "gateway.cli", "run", "--workers", str(self.workers)],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, **self.env},
-            )
-        return self
-
-    def kill(self) -> None:
-        """``kill -9`` the supervisor; its children follow it."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-        self.process = None
-
-    def stop(self, timeout: float = 60.0) -> int:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
-        code = self.process.wait(timeout)
-        self.process = None
-        return code
-
-    def log_tail(self, lines: int = 30) -> str:
-        return "\n".join(self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+@pytest.fixture
+def pg_store_url() -> Iterator[str]:
+    """A PostgreSQL store of this test's own: a schema ``p_<uuid>`` in the ``test`` database,
+    selected through the connection's ``search_path``, dropped afterwards."""
+    schema = f"p_{uuid.uuid4().hex}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{PG_ADMIN}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 @pytest.fixture
@@ -119,82 +76,37 @@ def daemons() -> Iterator[list[Daemon]]:
             daemon.process.wait(10)
 
 
-def drop(var: Path, source: str, name: str, data: bytes) -> None:
-    """Drop an export file into the daemon's inbox the documented way: write, then rename."""
-    folder = var / "inbox" / source
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f".{name}"
-    partial.write_bytes(data)
-    partial.rename(folder / name)
-
-
-def portal_statuses(sim: SimProcess) -> dict[str, str]:
-    """Every dossier the simulator holds now, with its status, read through its change listing."""
-    session = httpx.post(
-        f"{sim.base_url}/api/v1/login", json={"username": SIM_USER, "password": SIM_PASSWORD}, timeout=10
-    ).json()["session"]
-    statuses: dict[str, str] = {}
-    cursor = None
-    while True:
-        body: dict[str, Any] = {
-            "session": session,
-            "madonvi": "000.00.22.H33",
-            "service": "DanhSachHoSoThayDoi",
-            "cursor": cursor,
-            "page_size": 1000,
-        }
-        page = httpx.post(f"{sim.base_url}/api/v1/integration", json=body, timeout=30).json()["result"]
-        statuses.update({item["MaHoSo"]: item["TrangThaiHoSo"] for item in page["items"]})
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return statuses
-
-
-def sim_stats(sim: SimProcess) -> dict[str, Any]:
-    result: dict[str, Any] = httpx.get(f"{sim.base_url}/_sim/stats", timeout=10).json()
-    return result
-
-
-def set_faults(sim: SimProcess, spec: dict[str, Any]) -> None:
-    httpx.put(f"{sim.base_url}/_sim/faults", json=spec, timeout=10).raise_for_status()
-
-
-def settled(store_url: str) -> bool:
-    """Every message in the store is acknowledged, superseded or dead."""
+@pytest.fixture
+def ledger(store_url: str) -> Iterator[Store]:
+    """The test's own view of the SQLite store the daemons write (read side only)."""
     store = Store.open(store_url)
     try:
-        return store.unfinished() == 0 and sum(store.state_counts().values()) > 0
+        yield store
     finally:
         store.close()
 
 
-def state_counts(store_url: str) -> dict[str, int]:
-    store = Store.open(store_url)
+@pytest.fixture
+def rabbitmq_app(prefix: str) -> Iterator[Callable[[], None]]:
+    """Restarts RabbitMQ's application (``stop_app`` then ``start_app`` at once, waiting for it with
+    a deadline). The broker is started again at teardown whatever happened in between (and before
+    ``prefix`` deletes the test's queues, which needs it)."""
+    stopped = False
+
+    def ctl(*args: str, timeout: float = 60.0) -> None:
+        subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=timeout)
+
+    def restart() -> None:
+        nonlocal stopped
+        stopped = True
+        ctl("stop_app")
+        ctl("start_app")
+        ctl("await_startup", "--timeout", "60", timeout=70)
+        stopped = False
+
     try:
-        return {str(k): v for k, v in store.state_counts().items()}
+        yield restart
     finally:
-        store.close()
-
-
-def wait_for_portal(sim: SimProcess, expected: dict[str, str], daemons: list[Daemon], timeout: float) -> None:
-    """Poll until the portal holds exactly ``expected`` (code → status); fail with what differs."""
-    last: dict[str, str] = {}
-
-    def reached() -> bool:
-        nonlocal last
-        last = portal_statuses(sim)
-        return last == expected
-
-    try:
-        wait_until(reached, "the portal did not reach the expected dossiers", timeout=timeout, every=0.5)
-    except AssertionError:
-        missing = sorted(set(expected) - set(last))[:5]
-        wrong = sorted(c for c in expected if c in last and last[c] != expected[c])[:5]
-        tails = "\n---\n".join(d.log_tail() for d in daemons)
-        raise AssertionError(
-            f"portal holds {len(last)} of {len(expected)}; missing e.g. {missing}; wrong status e.g. "
-            f"{[(c, last[c], expected[c]) for c in wrong]}\n{tails}"
-        ) from None
-
-
-__all__ = ["MessageState", "load_config"]
+        if stopped:
+            ctl("start_app")
+            ctl("await_startup", "--timeout", "60", timeout=70)

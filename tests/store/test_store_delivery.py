@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from gateway.store import Decision, DeliveryDecision, DeliveryOutcome, MessageState, Result, Store
 from tests.polling import wait_until
 from tests.store.samples import CODE, ingest_one, new_message, state_of
@@ -217,6 +219,17 @@ def test_a_dead_message_keeps_its_reason(store: Store) -> None:
     )
     assert row.dead_at is not None
     assert store.unfinished() == 0
+
+
+@pytest.mark.parametrize("result", [Result.RETRY, Result.DEAD])
+def test_several_failures_are_recorded_in_one_call(store: Store, result: Result) -> None:
+    ids = [ingest_one(store, new_message(f"000.00.22.H33-210604-000{i}")) for i in range(3)]
+    store.begin_delivery(ids, 60)
+    store.finish_delivery([DeliveryOutcome(i, result, 1, error_class="E", error=f"why {i}") for i in ids])
+    rows = [store.message(i) for i in ids]
+    assert [(r.state, r.last_error) for r in rows if r is not None] == [
+        (MessageState.RETRYING if result is Result.RETRY else MessageState.DEAD, f"why {i}") for i in ids
+    ]
 
 
 def test_a_deferral_waits_without_spending_an_attempt(store: Store) -> None:

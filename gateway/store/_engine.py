@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import structlog
+import tenacity
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
@@ -96,7 +97,9 @@ def _sqlite_engine(url: URL) -> Engine:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-            mode = cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "wal":
+                mode = _switch_to_wal(cursor)
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute("PRAGMA foreign_keys = ON")
         finally:
@@ -125,6 +128,21 @@ def translated_errors(url: URL, doing: str) -> Iterator[None]:
         raise StoreError(f"store {shown(url)} failed while {doing}: {exc.orig}") from exc
     except SQLAlchemyError as exc:
         raise StoreError(f"store {shown(url)} failed while {doing}: {exc}") from exc
+
+
+def _switch_to_wal(cursor: Any) -> str:
+    """Turn a new database file to WAL. The switch needs the file to itself, and SQLite answers
+    "database is locked" at once (no busy wait) when another process opens it at that moment: the
+    daemon's processes all open a new store together, so the switch is retried for a while."""
+    for attempt in tenacity.Retrying(
+        retry=tenacity.retry_if_exception(lambda exc: "locked" in str(exc)),
+        wait=tenacity.wait_random(0.01, 0.1),
+        stop=tenacity.stop_after_delay(SQLITE_BUSY_TIMEOUT_MS / 1000),
+        reraise=True,
+    ):
+        with attempt:
+            return str(cursor.execute("PRAGMA journal_mode = WAL").fetchone()[0])
+    raise AssertionError("unreachable: tenacity either returns or raises")
 
 
 @contextmanager

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from gateway.broker.connection import connect
 from gateway.broker.topology import Topology
 from gateway.config import BrokerConfig
 from gateway.store import MessageState, Store
+from tests.services import broker_prefix
 
 SAMPLE = {
     "code": "000.00.22.H33-210604-0001",
@@ -41,13 +41,8 @@ def dvcgw(*args: str | Path, env: dict[str, str]) -> subprocess.CompletedProcess
 
 @pytest.fixture
 def broker() -> Iterator[BrokerConfig]:
-    config = BrokerConfig(prefix=f"t-{uuid.uuid4().hex[:8]}")
-    yield config
-    connection = connect(config)
-    try:
-        Topology.from_config(config).delete(connection.channel())
-    finally:
-        connection.close()
+    with broker_prefix() as prefix:
+        yield BrokerConfig(prefix=prefix)
 
 
 @pytest.fixture

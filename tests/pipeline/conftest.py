@@ -7,34 +7,22 @@ demand. The helpers they use, and the tests use, are in ``harness.py``.
 from __future__ import annotations
 
 import subprocess
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
-from gateway.broker.connection import connect
-from gateway.broker.topology import Topology
-from gateway.config import BrokerConfig
 from gateway.sim.process import SimProcess
 from gateway.store import Store
 from tests.pipeline.harness import Daemon, start_sim
-
-PG_ADMIN = "postgresql://root@127.0.0.1:5432/test"
+from tests.services import broker_prefix, postgres_schema
 
 
 @pytest.fixture
 def prefix() -> Iterator[str]:
     """A broker prefix of this test's own; every queue under it is deleted afterwards."""
-    name = f"t-{uuid.uuid4().hex[:8]}"
-    yield name
-    broker = BrokerConfig(prefix=name, retry_delays_s=(1, 2, 4))
-    connection = connect(broker)
-    try:
-        Topology.from_config(broker).delete(connection.channel())
-    finally:
-        connection.close()
+    with broker_prefix() as name:
+        yield name
 
 
 @pytest.fixture
@@ -53,16 +41,9 @@ def store_url(tmp_path: Path) -> str:
 
 @pytest.fixture
 def pg_store_url() -> Iterator[str]:
-    """A PostgreSQL store of this test's own: a schema ``p_<uuid>`` in the ``test`` database,
-    selected through the connection's ``search_path``, dropped afterwards."""
-    schema = f"p_{uuid.uuid4().hex}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG_ADMIN}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    """A PostgreSQL store of this test's own (a schema in the ``test`` database), dropped afterwards."""
+    with postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture

@@ -8,16 +8,13 @@ connection's ``search_path`` and dropped afterwards. ``store`` is a ``Store`` op
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from gateway.store import Store
-
-PG_ADMIN = "postgresql://root@127.0.0.1:5432/test"
+from tests.services import postgres_schema
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -26,14 +23,8 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'var' / 'gateway.sqlite3'}"
         return
-    schema = f"s_{uuid.uuid4().hex}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG_ADMIN}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture

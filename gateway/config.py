@@ -29,6 +29,9 @@ ENV_PREFIX = "DVCGW_"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = PROJECT_ROOT / "config.yaml"
 SECRETS = frozenset({("portal", "password")})
+NOT_KEYS = frozenset({f"{ENV_PREFIX}CONFIG", f"{ENV_PREFIX}OPERATOR"})
+"""Variables of the same prefix that are not configuration keys: the configuration file's path, and
+the operator's name that ``dvcgw replay`` records."""
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 
@@ -153,7 +156,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
         if key not in sections:
             raise ConfigError(f"{path}:{_line(document, key)}: unknown section {key!r}")
     for name in environ:
-        if name.startswith(ENV_PREFIX) and name != f"{ENV_PREFIX}CONFIG":
+        if name.startswith(ENV_PREFIX) and name not in NOT_KEYS:
             _check_env_name(name)
     return Config(**sections)
 

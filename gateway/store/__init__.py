@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from gateway.store.model import (
     AttemptRow,
+    DeadLetterRow,
+    DeadQuery,
     Decision,
     DeliveryDecision,
     DeliveryOutcome,
@@ -21,14 +23,19 @@ from gateway.store.model import (
     NewFile,
     NewMessage,
     NewRejection,
+    NewReplay,
     OutboxItem,
     RejectionRow,
+    Replayed,
+    ReplayRow,
     Result,
 )
 from gateway.store.sql import Store
 
 __all__ = [
     "AttemptRow",
+    "DeadLetterRow",
+    "DeadQuery",
     "Decision",
     "DeliveryDecision",
     "DeliveryOutcome",
@@ -40,8 +47,11 @@ __all__ = [
     "NewFile",
     "NewMessage",
     "NewRejection",
+    "NewReplay",
     "OutboxItem",
     "RejectionRow",
+    "ReplayRow",
+    "Replayed",
     "Result",
     "Store",
 ]

@@ -233,3 +233,81 @@ class RejectionRow:
     reasons: tuple[str, ...]
     raw: bytes
     received_at: datetime
+
+
+# -- dead letters and replay ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeadQuery:
+    """Which dead messages to read: every given selector must match (none given: every dead message).
+
+    ``ids`` keeps only those ledger ids; ``error_class`` matches without regard to case; ``since`` and
+    ``until`` bound the time the message died (``since`` included, ``until`` excluded); ``limit``
+    keeps the newest ``limit``.
+    """
+
+    ids: tuple[int, ...] = ()
+    ma_ho_so: str | None = None
+    source: str | None = None
+    error_class: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int | None = None
+
+
+@dataclass(frozen=True)
+class DeadLetterRow:
+    """One dead message as a listing shows it: without its packet and original bytes."""
+
+    id: int
+    ma_ho_so: str
+    revision: str
+    source: str
+    error_class: str | None
+    reason: str | None
+    attempts: int
+    dead_at: datetime
+    received_at: datetime
+    source_file: str
+    record_index: int
+    mapping: str
+
+
+@dataclass(frozen=True)
+class NewReplay:
+    """One dead message handed back to the pipeline by an operator, and what to record of it.
+
+    ``replacement``: the message re-translated with today's mapping (``--remap``), sent in its
+    place when its content differs; the dead message is then superseded by it.
+    """
+
+    message_id: int
+    operator: str
+    selection: str
+    remap: bool
+    replacement: NewMessage | None = None
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """What a replay did with one message: ``sent_id`` is the message now in the outbox (the message
+    itself, or its replacement), None when it was no longer dead (``found``: its state then; None:
+    no such message) and nothing was done."""
+
+    message_id: int
+    sent_id: int | None
+    found: MessageState | None
+
+
+@dataclass(frozen=True)
+class ReplayRow:
+    """One row of ``replays``: who handed which dead message back, when, chosen how."""
+
+    id: int
+    message_id: int
+    replayed_at: datetime
+    operator: str
+    selection: str
+    remap: bool
+    replacement_id: int | None

@@ -171,3 +171,18 @@ rejected_inputs = Table(
     Column("raw", LargeBinary, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
 )
+
+replays = Table(
+    "replays",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    # The dead message an operator handed back to the pipeline.
+    Column("message_id", Id, ForeignKey("messages.id"), nullable=False),
+    Column("replayed_at", UtcDateTime, nullable=False),
+    Column("operator", String, nullable=False),
+    Column("selection", Text, nullable=False),  # the command's selectors, as the operator gave them
+    Column("remap", Boolean, nullable=False),
+    # --remap with a changed packet: the re-translated message sent in its place.
+    Column("replacement_id", Id, ForeignKey("messages.id"), nullable=True),
+    Index(None, "message_id"),
+)

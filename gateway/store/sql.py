@@ -5,7 +5,9 @@ Who calls what:
 - the intake: ``ingest`` (one transaction per source file: the file, its packets, its rejections);
 - the outbox relay: ``claim_outbox`` → publish → ``mark_queued`` or ``release_outbox``;
 - a sync worker: ``begin_delivery`` (may I send this message?) → portal → ``finish_delivery``;
-- repair and replay: ``sweep_stuck``, ``requeue``;
+- repair and replay: ``sweep_stuck``, ``requeue``; an operator's replay of dead letters:
+  ``dead_letters`` → ``replay`` (recorded in ``replays``), and ``messages_of``/``replays_of`` for the
+  life of one dossier;
 - tests, the demo, the benchmarks and the CLI: the read side at the end.
 
 Several processes share one store (the intake and N workers on one SQLite file; several daemons on
@@ -28,16 +30,19 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import TracebackType
+from typing import Any
 
 import structlog
-from sqlalchemy import URL, Connection, Engine, func, select
+from sqlalchemy import URL, Connection, Engine, RowMapping, func, select
 
-from gateway.store import _delivery, _ingest, _outbox
+from gateway.store import _dead, _delivery, _ingest, _outbox
 from gateway.store._engine import connected, create_store_engine, parse_url, shown, translated_errors
-from gateway.store._statements import OPEN, utc_now
+from gateway.store._statements import OPEN, among, chunks, utc_now
 from gateway.store.migrate import upgrade
 from gateway.store.model import (
     AttemptRow,
+    DeadLetterRow,
+    DeadQuery,
     DeliveryDecision,
     DeliveryOutcome,
     DossierRow,
@@ -48,11 +53,14 @@ from gateway.store.model import (
     NewFile,
     NewMessage,
     NewRejection,
+    NewReplay,
     OutboxItem,
     RejectionRow,
+    Replayed,
+    ReplayRow,
     Result,
 )
-from gateway.store.schema import attempts, dossiers, intake_files, messages, rejected_inputs
+from gateway.store.schema import attempts, dossiers, intake_files, messages, rejected_inputs, replays
 
 log = structlog.get_logger(__name__)
 
@@ -220,17 +228,70 @@ class Store:
         with self._write("finishing deliveries") as connection:
             _delivery.finish(connection, outcomes, utc_now())
 
+    # -- dead letters and replay ---------------------------------------------------------------
+
+    def dead_letters(self, query: DeadQuery) -> list[DeadLetterRow]:
+        """The DEAD messages ``query`` selects, newest death first, without packets or bytes."""
+        if query.limit is not None and query.limit <= 0:
+            return []
+        with self._read("reading dead letters") as connection:
+            return _dead.dead_letters(connection, query)
+
+    def replay(self, items: Sequence[NewReplay]) -> list[Replayed]:
+        """Hand dead messages back to the pipeline, in one transaction; one ``Replayed`` per item.
+
+        A message still DEAD goes back to PENDING with a fresh retry budget (as ``requeue`` with
+        ``reset_attempts``), or, when the item carries a ``replacement`` with other content, the
+        replacement is ingested (same dossier and revision, a larger id: the dossier's latest) and
+        the dead message becomes SUPERSEDED. Each message handed back gets a ``replays`` row. A
+        message no longer DEAD (replayed by someone else meanwhile) is left as it is.
+        """
+        if not items:
+            return []
+        with self._write("replaying dead messages") as connection:
+            done = _dead.replay(connection, items, utc_now())
+        log.info("store.replayed", messages=sum(1 for d in done if d.sent_id is not None))
+        return done
+
+    def replays_of(self, message_ids: Sequence[int]) -> list[ReplayRow]:
+        """The replays of these messages, oldest first."""
+        rows: list[ReplayRow] = []
+        with self._read("reading replays") as connection:
+            for chunk in chunks(sorted(set(message_ids))):
+                statement = select(replays).where(among(connection, replays.c.message_id, chunk))
+                for row in connection.execute(statement):
+                    rows.append(ReplayRow(**{**row._mapping, "remap": bool(row.remap)}))
+        return sorted(rows, key=lambda row: row.id)
+
+    def messages_of(self, ma_ho_so: str) -> list[MessageRow]:
+        """Every message (every revision received) of one dossier, in arrival order."""
+        statement = select(messages).where(messages.c.ma_ho_so == ma_ho_so).order_by(messages.c.id)
+        with self._read("reading a dossier's messages") as connection:
+            return [_message_row(row._mapping) for row in connection.execute(statement)]
+
+    def dossiers(self, codes: Sequence[str]) -> dict[str, DossierRow]:
+        """The dossiers of these codes that exist, by code."""
+        found: dict[str, DossierRow] = {}
+        with self._read("reading dossiers") as connection:
+            for chunk in chunks(sorted(set(codes))):
+                statement = select(dossiers).where(among(connection, dossiers.c.ma_ho_so, chunk))
+                for row in connection.execute(statement):
+                    values = {**row._mapping, "portal_known": bool(row.portal_known)}
+                    found[row.ma_ho_so] = DossierRow(**values)
+        return found
+
+    def states(self, message_ids: Sequence[int]) -> dict[int, MessageState]:
+        """The state of each of these messages that exists, by id."""
+        with self._read("reading message states") as connection:
+            return _dead.states(connection, message_ids)
+
     # -- read side ------------------------------------------------------------------------------
 
     def message(self, message_id: int) -> MessageRow | None:
         """Every column of one message, or ``None``."""
         with self._read("reading a message") as connection:
             row = connection.execute(select(messages).where(messages.c.id == message_id)).one_or_none()
-        if row is None:
-            return None
-        values = dict(row._mapping)
-        values.update(state=MessageState(row.state), packet=bytes(row.packet), raw=bytes(row.raw))
-        return MessageRow(**values)
+        return None if row is None else _message_row(row._mapping)
 
     def dossier(self, ma_ho_so: str) -> DossierRow | None:
         """Every column of one dossier, or ``None``."""
@@ -296,3 +357,9 @@ class Store:
         """How many distinct dossiers the store has received."""
         with self._read("counting dossiers") as connection:
             return int(connection.execute(select(func.count()).select_from(dossiers)).scalar_one())
+
+
+def _message_row(row: RowMapping) -> MessageRow:
+    values: dict[str, Any] = dict(row)
+    values.update(state=MessageState(row["state"]), packet=bytes(row["packet"]), raw=bytes(row["raw"]))
+    return MessageRow(**values)

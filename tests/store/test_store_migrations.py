@@ -33,8 +33,9 @@ def test_open_creates_every_table_and_records_the_head_revision(store: Store, st
         "dossiers",
         "attempts",
         "rejected_inputs",
+        "replays",
     }
-    assert read_back(store_url, current) == head() == "0001"
+    assert read_back(store_url, current) == head() == "0002"
 
 
 def test_opening_a_migrated_store_again_changes_nothing(store: Store, store_url: str) -> None:
@@ -58,3 +59,4 @@ def test_the_migrations_ship_inside_the_package_as_modules() -> None:
     assert importlib.util.find_spec("gateway.store.migrations.versions") is not None
     assert (MIGRATIONS / "env.py").is_file()
     assert (MIGRATIONS / "versions" / "0001_initial.py").is_file()
+    assert (MIGRATIONS / "versions" / "0002_replays.py").is_file()

@@ -12,10 +12,11 @@ import sys
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
+from gateway.cli_ops import dead, replay, trace
+from gateway.cli_ops import hand_over as _hand_over
 from gateway.config import Config, load_config
 from gateway.errors import (
     BrokerUnavailable,
@@ -29,9 +30,6 @@ from gateway.exit_codes import ExitCode
 from gateway.mapping import SourceMapping, load_mapping
 from gateway.packets import SchemaSet
 from gateway.sim.command import portal_sim
-
-if TYPE_CHECKING:
-    from gateway.store import Store
 
 
 @dataclass
@@ -314,29 +312,6 @@ def ingest(obj: Context, source: str, files: tuple[Path, ...]) -> None:
     sys.exit(ExitCode.REJECTED if rejected else ExitCode.OK)
 
 
-def _hand_over(config: Config, store: Store) -> None:
-    """Publish what the store holds as pending, once; without RabbitMQ, leave it for the daemon."""
-    from gateway.broker.publisher import BatchPublisher
-    from gateway.broker.topology import Topology
-    from gateway.sync.relay import OutboxRelay
-
-    try:
-        publisher = BatchPublisher(config.broker, Topology.from_config(config.broker))
-    except BrokerUnavailable as exc:
-        click.echo(f"warning: {exc}; the messages stay in the store for the daemon's relay", err=True)
-        return
-    try:
-        relay = OutboxRelay(config, store, publisher)
-        published = 0
-        while sent := relay.relay_once():
-            published += sent
-        click.echo(f"{published} messages handed to RabbitMQ for delivery", err=True)
-    except BrokerUnavailable as exc:
-        click.echo(f"warning: {exc}; what was not handed over stays in the store for the daemon", err=True)
-    finally:
-        publisher.close()
-
-
 @main.command(
     epilog="""\b
 Examples:
@@ -395,6 +370,9 @@ def _skew(config: Config) -> timedelta:
 
 
 main.add_command(portal_sim)
+main.add_command(dead)
+main.add_command(replay)
+main.add_command(trace)
 
 if __name__ == "__main__":
     main()

@@ -122,7 +122,9 @@ def finish(connection: Connection, outcomes: Sequence[DeliveryOutcome], now: dat
     unknown = sorted({o.message_id for o in outcomes if o.message_id not in found})
     if unknown:
         log.warning("store.finish_unknown_messages", message_ids=unknown)
-    known = [o for o in outcomes if o.message_id in found]
+    # In id order, as every other writer of these rows: two transactions that lock rows in opposite
+    # orders deadlock on PostgreSQL (a worker's acks against the relay's mark-queued).
+    known = sorted((o for o in outcomes if o.message_id in found), key=lambda o: o.message_id)
     tried = [o for o in known if o.result is not Result.DEFERRED]
     _insert_attempts(connection, tried, now)
     _record_acked(connection, [o for o in known if o.result is Result.ACKED], found, now)

@@ -66,7 +66,8 @@ def claim(connection: Connection, limit: int, lease_s: float, now: datetime) -> 
 
 def mark_queued(connection: Connection, ids: Sequence[int], now: datetime) -> None:
     """PENDING → QUEUED, lease cleared; messages no longer PENDING keep their state."""
-    for chunk in chunks(ids):
+    for chunk in chunks(sorted(ids)):
+        _lock_in_id_order(connection, chunk)
         connection.execute(
             update(messages)
             .where(among(connection, messages.c.id, chunk), messages.c.state == PENDING)
@@ -76,7 +77,8 @@ def mark_queued(connection: Connection, ids: Sequence[int], now: datetime) -> No
 
 def release(connection: Connection, ids: Sequence[int]) -> None:
     """Clear the publish lease of PENDING messages."""
-    for chunk in chunks(ids):
+    for chunk in chunks(sorted(ids)):
+        _lock_in_id_order(connection, chunk)
         connection.execute(
             update(messages)
             .where(among(connection, messages.c.id, chunk), messages.c.state == PENDING)
@@ -117,3 +119,16 @@ def sweep_stuck(connection: Connection, older_than_s: float, now: datetime) -> i
         .values(state=PENDING, publish_lease_until=None, updated_at=now)
     )
     return connection.execute(statement).rowcount
+
+
+def _lock_in_id_order(connection: Connection, ids: Sequence[int]) -> None:
+    """On PostgreSQL, lock the rows in id order before a set update (which locks them in whatever
+    order it scans them), so that it never deadlocks with a worker recording outcomes in id order.
+    SQLite has one writer at a time and needs nothing."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            select(messages.c.id)
+            .where(among(connection, messages.c.id, ids))
+            .order_by(messages.c.id)
+            .with_for_update()
+        )

@@ -84,12 +84,11 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 @dataclass(frozen=True)
 class ProcSample:
-    """One process at one moment: its role in the daemon, peak and current RSS, CPU seconds so far."""
+    """One process at one moment: its role in the daemon, peak RSS, CPU seconds so far."""
 
     role: str
     pid: int
     hwm_kb: int
-    rss_kb: int
     cpu_s: float
 
 
@@ -155,10 +154,7 @@ def daemon_tree(supervisor: int) -> list[tuple[str, int]]:
 
 
 def sample(tree: Sequence[tuple[str, int]]) -> list[ProcSample]:
-    return [
-        ProcSample(role, pid, _status_kb(pid, "VmHWM"), _status_kb(pid, "VmRSS"), cpu_seconds(pid))
-        for role, pid in tree
-    ]
+    return [ProcSample(role, pid, _status_kb(pid, "VmHWM"), cpu_seconds(pid)) for role, pid in tree]
 
 
 def machine_ticks() -> tuple[int, int]:

@@ -2,13 +2,14 @@
 
 Exit codes are the same for every command (gateway.exit_codes): 0 success; 1 some records
 rejected, packets invalid or fixtures failed; 2 usage, configuration or mapping error; 3 a
-required service is unreachable.
+required service is unreachable; 70 an internal error (a defect of dvcgw: please report it).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import traceback
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -21,12 +22,11 @@ from gateway.config import Config, load_config
 from gateway.errors import (
     BrokerUnavailable,
     ConfigError,
-    InputError,
     MappingError,
     SchemaError,
     StoreUnavailable,
 )
-from gateway.exit_codes import ExitCode
+from gateway.exit_codes import ExitCode, defect_line
 from gateway.mapping import SourceMapping, load_mapping
 from gateway.packets import SchemaSet
 from gateway.sim.command import portal_sim
@@ -77,6 +77,17 @@ class Group(click.Group):
                 err=True,
             )
             sys.exit(ExitCode.UNAVAILABLE)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # click's own ending: a usage error (2), --help, Ctrl-C
+        except Exception as exc:
+            # A defect, whatever the command: one line and its own code, never 1 (which scripts
+            # read as "some records rejected") nor a traceback in place of an answer.
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            message = " ".join(str(exc).split())
+            message = message if len(message) <= 200 else message[:199] + "…"
+            error = f"{type(exc).__name__}: {message} (at {Path(where.filename).name}:{where.lineno})"
+            click.echo(defect_line(error), err=True)
+            sys.exit(ExitCode.INTERNAL)
 
 
 @click.group(cls=Group, epilog="Run 'dvcgw COMMAND --help' for the options and examples of each command.")
@@ -135,30 +146,37 @@ def translate(obj: Context, source: str, fmt: str, out: Path | None, files: tupl
     Packets go to stdout (a JSON array, or a <DanhSachGoiHoSo> XML document) or, with --out, one
     file per packet. Every rejected record is reported on stderr, one line per problem: file,
     record index, line, dossier code when known, field and reason. Exit code 1 when any record or
-    file was rejected; the other records are still translated.
+    file was rejected (a file in which no record is found included); the other records are still
+    translated. Exit code 70 when dvcgw itself failed on a record (an internal error: a defect to
+    report), after translating the others.
     """
     from gateway.packets.output import PacketWriter
     from gateway.translate import Rejection, Translated, Translator
 
     schemas = SchemaSet()
     translator = Translator(obj.mapping(source), schemas, future_skew=_skew(obj.config))
-    rejected = 0
+    rejected = internal = 0
     with PacketWriter(schemas, fmt=fmt, out=out) as writer:
         for file in files:
-            try:
-                for outcome in translator.translate_file(file):
-                    if isinstance(outcome, Translated):
-                        writer.write(outcome.packet)
-                        for note in outcome.notes:
-                            click.echo(f"note: {file}: {note}", err=True)
-                    elif isinstance(outcome, Rejection):
-                        rejected += 1
-                        for line in outcome.lines():
-                            click.echo(f"rejected: {line}", err=True)
-            except InputError as exc:
-                rejected += 1
-                click.echo(f"rejected: {exc}", err=True)
+            for outcome in translator.outcomes(file):
+                if isinstance(outcome, Translated):
+                    writer.write(outcome.packet)
+                    for note in outcome.notes:
+                        click.echo(f"note: {file}: {note}", err=True)
+                elif isinstance(outcome, Rejection):
+                    rejected += 1
+                    internal += outcome.internal
+                    for line in outcome.lines():
+                        click.echo(f"rejected: {line}", err=True)
+                else:  # the file could not be read (on): what was read before stands
+                    rejected += 1
+                    internal += outcome.internal
+                    click.echo(f"rejected: {outcome.error}", err=True)
     click.echo(f"{writer.count} packets, {rejected} rejected", err=True)
+    if internal:
+        # Every other record was translated; the exit code still says the gateway failed.
+        click.echo(defect_line(f"{internal} of the rejections above are internal errors"), err=True)
+        sys.exit(ExitCode.INTERNAL)
     sys.exit(ExitCode.REJECTED if rejected else ExitCode.OK)
 
 

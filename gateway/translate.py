@@ -7,10 +7,13 @@ exactly one of ``Translated`` (a packet valid against the national schemas) or `
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import structlog
 
 from gateway.adapters import make_adapter
 from gateway.adapters.base import Adapter, BadRecord, Provenance, SourceRecord
@@ -20,6 +23,8 @@ from gateway.mapping.coverage import CoverageTracker
 from gateway.mapping.rules import Problem
 from gateway.packets import DossierPacket, PacketMeta, SchemaSet
 from gateway.packets.render import to_json
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -33,12 +38,17 @@ class Translated:
 
 @dataclass(frozen=True)
 class Rejection:
-    """A record that cannot become a packet: every problem found, with its provenance and bytes."""
+    """A record that cannot become a packet: every problem found, with its provenance and bytes.
+
+    ``internal`` marks a record the gateway failed on (a defect, not a fault of the record): it
+    is kept and explained like any rejection, and the defect is logged for a bug report.
+    """
 
     provenance: Provenance
     ma_ho_so: str | None
     problems: tuple[Problem, ...]
     raw: bytes
+    internal: bool = False
 
     def location(self, problem: Problem) -> Location:
         return Location(
@@ -61,14 +71,31 @@ Outcome = Translated | Rejection
 @dataclass(frozen=True)
 class FileFailure:
     """The file could not be read on from here: every outcome before it stands, nothing after it
-    was read. ``error`` says where and why; ``after`` counts the records read before it."""
+    was read. ``error`` says where and why; ``after`` counts the records read before it;
+    ``internal`` marks a defect of the reader rather than a fault of the file."""
 
     error: InputError
     after: int
+    internal: bool = False
+
+
+NO_RECORDS = "no records found in the file"
+
+
+def _defect(exc: BaseException) -> str:
+    """Where a defect was raised, for the log: ``module.py:123``, no values (they may be personal)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
 
 
 class Translator:
-    """Translates files of one source with one compiled mapping; build once, reuse."""
+    """Translates files of one source with one compiled mapping; build once, reuse.
+
+    Every record read ends as one outcome, whatever its shape: a ``Translated`` packet or a
+    ``Rejection``; even a defect of the gateway on one record becomes a rejection of that record
+    (marked ``internal``), never an exception that stops the file. A file that cannot be read, or
+    in which no record is found, is an ``InputError`` (``FileFailure`` from ``outcomes``).
+    """
 
     def __init__(
         self,
@@ -88,14 +115,11 @@ class Translator:
 
     def translate_file(self, path: Path) -> Iterator[Outcome]:
         """Every record of the file at ``path``; raises ``InputError`` if the file is unusable."""
-        now = self.clock()
-        for item in self.adapter.read(path):
-            yield self._one(item, now)
+        return self._stream(self.adapter.read(path), str(path))
 
     def translate_bytes(self, data: bytes, file: str) -> Iterator[Outcome]:
-        now = self.clock()
-        for item in self.adapter.read_bytes(data, file):
-            yield self._one(item, now)
+        """Every record of a file's content; ``file`` names it. Raises ``InputError`` as above."""
+        return self._stream(self.adapter.read_bytes(data, file), file)
 
     def outcomes(self, path: Path) -> Iterator[Outcome | FileFailure]:
         """Every record of the file as an outcome, for long-running intake: never raises.
@@ -104,33 +128,60 @@ class Translator:
         rejection naming the error, so one record can never stop the others; a file that cannot be
         read on ends the stream with one ``FileFailure``.
         """
-        now = self.clock()
         count = 0
-        records = self.adapter.read(path)
+        stream = self._stream(self.adapter.read(path), str(path))
         while True:
             try:
-                item = next(records)
+                outcome = next(stream)
             except StopIteration:
                 return
             except InputError as exc:
                 yield FileFailure(exc, count)
                 return
             except Exception as exc:  # a defect of an adapter: report it, keep what was read
+                log.error(
+                    "adapter defect",
+                    source=self.mapping.name,
+                    file=str(path),
+                    error=type(exc).__name__,
+                    at=_defect(exc),
+                )
                 where = Location(self.mapping.name, str(path), record=count)
-                yield FileFailure(InputError(where, f"cannot read on: internal error {exc!r}"), count)
+                error = InputError(where, f"cannot read on: internal error {type(exc).__name__}: {exc}")
+                yield FileFailure(error, count, internal=True)
                 return
             count += 1
-            try:
-                yield self._one(item, now)
-            except Exception as exc:  # a defect of the mapping: the record is kept and explained
-                reason = f"internal error while translating this record: {type(exc).__name__}: {exc}"
-                yield Rejection(item.provenance, None, (Problem("record", None, reason),), item.raw)
+            yield outcome
+
+    def _stream(self, records: Iterator[SourceRecord | BadRecord], file: str) -> Iterator[Outcome]:
+        """The one loop: each record read becomes exactly one outcome; no record at all is an
+        ``InputError`` (a file that yields nothing must never pass for an empty export)."""
+        now = self.clock()
+        count = 0
+        for item in records:
+            count += 1
+            yield self._one(item, now)
+        if count == 0:
+            raise InputError(Location(self.mapping.name, file), NO_RECORDS)
 
     def _one(self, item: SourceRecord | BadRecord, now: datetime) -> Outcome:
         if isinstance(item, BadRecord):
             problem = Problem(item.field or "record", None, item.reason)
             return Rejection(item.provenance, None, (problem,), item.raw)
-        return self.translate_record(item, now)
+        try:
+            return self.translate_record(item, now)
+        except Exception as exc:  # a defect of the mapping: the record is kept and explained
+            where = item.provenance
+            log.error(
+                "translation defect",
+                source=where.source,
+                file=where.file,
+                record=where.index,
+                error=type(exc).__name__,
+                at=_defect(exc),
+            )
+            reason = f"internal error while translating this record: {type(exc).__name__}: {exc}"
+            return Rejection(where, None, (Problem("record", None, reason),), item.raw, internal=True)
 
     def translate_record(self, record: SourceRecord, now: datetime | None = None) -> Outcome:
         """Map one record, build its packet, check it against the JSON Schema."""

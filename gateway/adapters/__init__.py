@@ -8,6 +8,9 @@ encodings only, nothing of mappings or the national format.
 - ``JsonAdapter``: igate-json, a JSON array or NDJSON (``json_records``);
 - ``XmlAdapter``: motcua-xml, UTF-8 or windows-1258 (``xml_records``);
 - ``CsvAdapter``: legacy-csv, in the declared encoding (``csv_records``).
+
+Encodings, whether an XML prolog or a mapping declares them, come from the allow-list of
+``gateway.adapters.encodings`` (UTF-8, UTF-8 with BOM, windows-1258).
 """
 
 from __future__ import annotations

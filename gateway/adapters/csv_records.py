@@ -21,8 +21,12 @@ is a ``BadRecord`` saying on which line the quote opens and how many lines to th
 cannot be split into rows; its bytes are all of them, so nothing is lost without a word.
 
 A file that is too big, has no header row (empty, or only blank lines), a header that cannot be
-read, or a header of one column that holds another delimiter (a comma- or tab-separated file) is
-refused as a whole (``InputError``).
+read, a header of one column that holds another delimiter (a comma- or tab-separated file), or no
+record after its header is refused as a whole (``InputError``): a file that yields nothing must
+say so, never pass as an export of zero records.
+
+The declared encoding must be on the allow-list of ``gateway.adapters.encodings`` (UTF-8, UTF-8
+with BOM, windows-1258).
 
 Columns with an empty header cell are counted (a trailing delimiter is common in spreadsheet
 exports) but their values are left out of the tree, as unknown columns are ignored anyway.
@@ -30,7 +34,6 @@ exports) but their values are left out of the tree, as unknown columns are ignor
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
@@ -56,6 +59,7 @@ from gateway.adapters.base import (
     SourceRecord,
     Tree,
 )
+from gateway.adapters.encodings import codec_for
 from gateway.adapters.text import nfc
 from gateway.errors import InputError, Location
 
@@ -240,10 +244,8 @@ class CsvAdapter(FileAdapter):
     def __init__(self, source: str, fmt: SourceFormat) -> None:
         super().__init__(source, fmt)
         self.encoding = fmt.encoding or DEFAULT_ENCODING
-        try:
-            name = codecs.lookup(self.encoding).name
-        except LookupError:
-            raise ValueError(f"unknown CSV encoding {self.encoding!r}") from None
+        # The allow-list, not Python's codec registry: see gateway.adapters.encodings.
+        name = codec_for(self.encoding)
         # Re-encoding a row must not put a BOM in front of it; the BOM the decoder drops still
         # counts in byte offsets.
         self._row_encoding = "utf-8" if name == "utf-8-sig" else name
@@ -291,6 +293,8 @@ class CsvAdapter(FileAdapter):
                     yield BadRecord(provenance, problem[1], row.raw, problem[0])
                 else:
                     yield SourceRecord(provenance, self._tree(header, row.fields), row.raw)
+        if index == 0:
+            raise InputError(where, "no records: the file holds a header row and nothing else")
 
     def _carriable(self, data: bytes, text: str) -> bool:
         """Whether the whole file is free of characters XML cannot carry (NUL included): then

@@ -4,15 +4,17 @@ For the translate path: ``JsonAdapter`` turns one export file into ``SourceRecor
 string in NFC) and ``BadRecord``s. The file is NDJSON when its name ends in ``.ndjson`` (or
 ``.jsonl``); otherwise it is one JSON array when its first non-blank byte is ``[``, and one
 record when it is ``{`` and the whole file is that one JSON object (a record exported alone,
-pretty-printed over many lines); anything else is NDJSON. A file with nothing but white space
-is refused: it holds no record, which is never what an export means.
+pretty-printed over many lines); anything else is NDJSON. A file with nothing but white space,
+and an empty array, are refused: they hold no record, which is never what an export means.
 
 The input is hostile until proven otherwise, so on top of plain JSON:
 
 - the file size is capped before anything is parsed;
 - the text must be UTF-8 (a BOM is tolerated); a bad byte is reported with its file offset;
 - a duplicate key makes the record bad: the stdlib would silently keep the last value;
-- ``NaN``, ``Infinity`` and ``-Infinity`` make the record bad: they are not JSON;
+- ``NaN``, ``Infinity`` and ``-Infinity`` make the record bad: they are not JSON; so does an
+  integer of more digits than Python converts (``sys.get_int_max_str_digits``), which would
+  otherwise stop the decoder as if the text were not JSON;
 - nesting deeper than ``SourceFormat.max_depth`` makes the record bad, and so does nesting so
   deep that the decoder gives up (CPython's ``RecursionError``, caught here, never passed on);
 - a raw NUL byte is not JSON and is reported as such;
@@ -40,6 +42,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 import unicodedata
 from collections.abc import Generator, Iterator
 from typing import Any
@@ -88,6 +91,8 @@ _NONCHARACTERS = 2  # a raw U+FFFE or U+FFFF
 _U_ESCAPES = 4  # any \u escape (then records are checked for NFC one by one)
 _SUSPECT = _ESCAPES | _NONCHARACTERS
 _EMPTY = "file is empty: no records"
+# Python refuses to convert longer digit strings (CVE-2020-10735); a sign does not count.
+_MAX_INT_DIGITS = sys.get_int_max_str_digits() or 4300
 
 
 class _NotCarried(Exception):
@@ -252,6 +257,7 @@ class _RecordDecoder:
             object_pairs_hook=self._object,
             parse_constant=self._constant,
             parse_float=self._float,
+            parse_int=self._int,
         )
 
     def parse(self, text: str, pos: int) -> tuple[Any, int]:
@@ -314,6 +320,15 @@ class _RecordDecoder:
 
     def _constant(self, name: str) -> None:
         self._problems.append(_Refused(f"{name} is not a valid JSON number"))
+
+    def _int(self, literal: str) -> int:
+        digits = len(literal) - literal.startswith("-")
+        if digits > _MAX_INT_DIGITS:
+            # int() would raise ValueError, which the decoder passes on as if the text were not
+            # JSON; the number is valid JSON, only too long to be any national value.
+            self._problems.append(_Refused(f"number of {digits} digits is out of range"))
+            return 0
+        return int(literal)
 
     def _float(self, literal: str) -> float:
         number = float(literal)
@@ -473,7 +488,7 @@ class JsonAdapter(FileAdapter):
         index = 0
         line, counted = 1, 0
         if text.startswith("]", pos):
-            pos += 1
+            raise InputError(where, "the JSON array is empty: no records")
         else:
             while True:
                 line += text.count("\n", counted, pos)

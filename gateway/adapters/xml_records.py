@@ -14,13 +14,16 @@ For the translate path: ``XmlAdapter`` parses the file with the hardened parser
 - the record's dict also carries the document element's attributes under ``@@root``
   (``{"@NgayXuat": ..., "@DonVi": ...}``), since they describe every record of the export;
 - comments and processing instructions are not data and are dropped; so are children of the
-  document element other than the record element.
+  document element other than the record element, except for record elements inside them: each
+  of those is a ``BadRecord`` saying where it is (``DanhSachHoSo/Lo/HoSo``), never dropped.
 
-Every string, names included, leaves in NFC. The prolog may declare UTF-8 or windows-1258 (or
-another codec Python knows): anything but UTF-8 is decoded here, by Python's codec, and libxml2
-is handed UTF-8. libxml2 would decode windows-1258 itself only through the platform's iconv,
-which is absent from some builds (musl, libxml2 without iconv); Python's codec behaves the same
-everywhere and lets an undecodable byte be reported with its offset.
+Every string, names included, leaves in NFC. The prolog may declare UTF-8 or windows-1258 and
+nothing else (``gateway.adapters.encodings``: Python's registry also "decodes" ``rot13``,
+``base64`` or ``utf-7``); a UTF-8 byte-order mark before a prolog declaring another encoding is
+refused. Windows-1258 is decoded here, by Python's codec, and libxml2 is handed UTF-8. libxml2
+would decode windows-1258 itself only through the platform's iconv, which is absent from some
+builds (musl, libxml2 without iconv); Python's codec behaves the same everywhere and lets an
+undecodable byte be reported with its offset.
 
 A file that is too big, not well-formed, nested deeper than libxml2's limit (256 levels, which
 only huge-tree mode would lift), declares a DOCTYPE or an entity, has a NUL byte, an undecodable
@@ -28,7 +31,9 @@ byte or the wrong document element is refused as a whole (``InputError``): XML c
 resynchronised after such an error. A character XML cannot carry (a C0 control other than tab,
 LF and CR, U+FFFE, U+FFFF), written raw or as a character reference, makes the file not
 well-formed: libxml2 refuses it, so no record can hold one. A document element without any
-record element is an export of zero records, not an error. A record nesting deeper than
+record element child is refused too, never read as an export of zero records: the error names
+the expected element and where elements of that name (or spelled in another case) occur, or what
+the document element holds instead. A record nesting deeper than
 ``SourceFormat.max_depth`` levels is a ``BadRecord``, and the others go on; levels are counted
 as in the tree, as in JSON: the record is level 1, and each element that becomes a dict is one
 level below its parent (a leaf is a value, not a level).
@@ -36,7 +41,6 @@ level below its parent (a leaf is a value, not a level).
 
 from __future__ import annotations
 
-import codecs
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -53,14 +57,16 @@ from gateway.adapters.base import (
     SourceRecord,
     Tree,
 )
+from gateway.adapters.encodings import UnsupportedEncoding, codec_for
 from gateway.adapters.text import nfc
 from gateway.errors import InputError, Location
 
 __all__ = ["XmlAdapter"]
 
 _BOM = b"\xef\xbb\xbf"
-# The XML declaration, which can only come first; its encoding pseudo-attribute is ASCII.
-_DECLARED_ENCODING = re.compile(rb"""\A<\?xml\s[^>]*?\bencoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']""")
+# The XML declaration, which can only come first. Any quoted value is taken, so that a label the
+# allow-list does not know is refused rather than overlooked.
+_DECLARED_ENCODING = re.compile(rb"""<\?xml\s[^>]*?\bencoding\s*=\s*(["'])(.*?)\1""", re.DOTALL)
 _PROLOG_BYTES = 256
 _COMBINING_SOLIDUS = "\u0338".encode()
 _CHARACTER_REFERENCE = re.compile(rb"&#(?:x([0-9A-Fa-f]+)|([0-9]+));")
@@ -195,10 +201,26 @@ class XmlAdapter(FileAdapter):
             expected = self.fmt.root_element
             raise InputError(where, f"document element is <{found}>, expected <{expected}>")
         shared = builder.attributes(root)
+        record = self.fmt.record_element
+        if not any(isinstance(e.tag, str) and builder.key(e.tag) == record for e in root):
+            raise _no_records(root, record, builder, where)
         index = 0
         for element in root:
             tag = element.tag
-            if not isinstance(tag, str) or builder.key(tag) != self.fmt.record_element:
+            if not isinstance(tag, str):
+                continue  # a comment or processing instruction
+            if builder.key(tag) != record:
+                # Not a record; but a record element inside it would be lost without a word.
+                for misplaced in _outermost(element, record, builder):
+                    line = cast("int | None", misplaced.sourceline)
+                    where_found = "/".join(_names(misplaced, builder))
+                    reason = (
+                        f"<{record}> at {where_found} is not a child of the document element "
+                        f"<{found}>, so it cannot be read as a record"
+                    )
+                    raw = etree.tostring(misplaced, encoding="utf-8", with_tail=False)
+                    yield BadRecord(Provenance(self.source, file, index, line), reason, raw)
+                    index += 1
                 continue
             line = cast("int | None", element.sourceline)  # lxml-stubs leave it untyped
             provenance = Provenance(self.source, file, index, line)
@@ -250,17 +272,84 @@ class XmlAdapter(FileAdapter):
 
     @staticmethod
     def _encoding(data: bytes, where: Location) -> tuple[str, int]:
-        """The Python codec of the document, and the offset where its text starts."""
-        if data.startswith(_BOM):
-            return "utf-8", len(_BOM)
-        declared = _DECLARED_ENCODING.match(data[:_PROLOG_BYTES])
+        """The Python codec of the document, and the offset where its text starts.
+
+        The declared label must be on the allow-list (``gateway.adapters.encodings``): Python's
+        codec registry also holds ``rot13``, ``base64`` or ``utf-7``, which are no export's
+        encoding and would crash the decoder or garble the text.
+        """
+        bom = len(_BOM) if data.startswith(_BOM) else 0
+        declared = _DECLARED_ENCODING.match(data, bom, bom + _PROLOG_BYTES)
         if declared is None:
-            return "utf-8", 0  # XML's default
-        label = declared.group(1).decode("ascii")
+            return "utf-8", bom  # XML's default
+        label = declared.group(2).decode("ascii", "backslashreplace")
+        at = Location(where.source, where.file, line=1)
         try:
-            return codecs.lookup(label).name, 0
-        except LookupError:
-            raise InputError(where, f"declared encoding {label!r} is not supported") from None
+            codec = codec_for(label)
+        except UnsupportedEncoding:
+            raise InputError(
+                at, f"declared encoding {label!r} is not supported: an export is UTF-8 or windows-1258"
+            ) from None
+        if bom and codec not in ("utf-8", "utf-8-sig"):
+            raise InputError(at, f"file starts with a UTF-8 byte-order mark but declares {label!r}")
+        return ("utf-8" if bom else codec), bom
+
+
+def _outermost(element: etree._Element, name: str, builder: _TreeBuilder) -> Iterator[etree._Element]:
+    """The elements named ``name`` below ``element`` that are not inside another one, in
+    document order (iterative: the depth is libxml2's to bound)."""
+    stack = [child for child in reversed(element) if isinstance(child.tag, str)]
+    while stack:
+        node = stack.pop()
+        if builder.key(node.tag) == name:
+            yield node
+        else:
+            stack.extend(child for child in reversed(node) if isinstance(child.tag, str))
+
+
+def _names(element: etree._Element, builder: _TreeBuilder) -> list[str]:
+    """The local names from the document element down to ``element``."""
+    names = [builder.key(element.tag)]
+    names.extend(builder.key(a.tag) for a in element.iterancestors())
+    return names[::-1]
+
+
+def _no_records(root: etree._Element, record: str, builder: _TreeBuilder, where: Location) -> InputError:
+    """The file error for a document without a single record element, saying where elements of a
+    similar name occur (spelled differently), or what the document element holds instead."""
+    document = builder.key(root.tag)
+    wanted = record.casefold()
+    similar: dict[str, list[int | None]] = {}
+    for element in root.iter():
+        if element is root or not isinstance(element.tag, str):
+            continue
+        if builder.key(element.tag).casefold() == wanted:
+            path = "/".join(_names(element, builder))
+            similar.setdefault(path, []).append(cast("int | None", element.sourceline))
+    reason = f"no <{record}> record element under the document element <{document}>"
+    if similar:
+        shown = [f"{path} ({_count(lines)})" for path, lines in list(similar.items())[:3]]
+        more = f" and {len(similar) - 3} other places" if len(similar) > 3 else ""
+        spelled = any(not path.endswith(f"/{record}") for path in similar)
+        case = " (names are case-sensitive)" if spelled else ""
+        first = next(iter(similar.values()))[0]
+        at = Location(where.source, where.file, line=first)
+        return InputError(at, f"{reason}; found at {', '.join(shown)}{more}{case}")
+    children: dict[str, list[int | None]] = {}
+    for child in root:
+        if isinstance(child.tag, str):
+            children.setdefault(builder.key(child.tag), []).append(cast("int | None", child.sourceline))
+    if not children:
+        return InputError(where, f"{reason}: the document element is empty, the file holds no records")
+    shown = [f"<{name}> ({_count(lines)})" for name, lines in list(children.items())[:5]]
+    more = f" and {len(children) - 5} other names" if len(children) > 5 else ""
+    return InputError(where, f"{reason}; it holds {', '.join(shown)}{more}")
+
+
+def _count(lines: list[int | None]) -> str:
+    """``3 elements, the first on line 12``."""
+    many = f"{len(lines)} elements" if len(lines) > 1 else "1 element"
+    return f"{many}, the first on line {lines[0]}" if lines[0] is not None else many
 
 
 def _references_safe(data: bytes) -> bool:

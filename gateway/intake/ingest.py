@@ -86,8 +86,9 @@ class Ingester:
                         for p in outcome.problems
                     ]
             elif isinstance(outcome, FileFailure):
-                where = f"after record {outcome.after}" if outcome.after else "before any record"
-                reason = f"{outcome.error.reason} ({where}; the records before it were kept)"
+                reason = outcome.error.reason
+                if outcome.after:
+                    reason += f" (after record {outcome.after}; the records before it were kept)"
                 report.errors.append(reason)
                 rejections.append(NewRejection(file.source, stamped, None, None, None, (reason,), b""))
         if report.records == 0 and not report.errors:

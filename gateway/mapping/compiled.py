@@ -20,7 +20,7 @@ from typing import Any
 
 from gateway.mapping.dates import BadDate, DateForm, to_national
 from gateway.mapping.paths import TEXT_KEY, Path
-from gateway.mapping.rules import EachRule, FieldRule, RecordRules, Run
+from gateway.mapping.rules import EachRule, FieldRule, RecordRules, Run, whole_number
 
 RecordFunction = Callable[[Any, Any, Run], dict[str, Any]]
 FieldFunction = Callable[[Any, Any, Run], Any]
@@ -41,10 +41,10 @@ def _date(form: DateForm, not_future: bool, text: str, run: Run) -> str:
 
 
 def _integer(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise Divert from None
+    number = whole_number(text)
+    if number is None:
+        raise Divert
+    return number
 
 
 class _Generator:
@@ -122,19 +122,18 @@ class _Generator:
 
     def field(self, rule: FieldRule, i: int) -> None:
         """Code leaving the field's value in ``v``."""
-        constant = rule.value if isinstance(rule.value, str) and rule.plain else None
-        if (rule.path is not None and rule.path.fans_out) or (rule.value is not None and not constant):
-            # Rare shapes: the interpreter's own code, whose problems divert at the end.
+        if rule.path is not None and rule.path.fans_out:
+            # A rare shape: the interpreter's own code, whose problems divert at the end.
             self.emit(i, f"v = {self.constant(rule)}.apply(ctx, run, '')")
             return
-        if constant is not None and constant.strip():
-            self.emit(i, f"v = {self.constant(constant.strip())}")
-            return
-        if rule.copy is not None:
+        if rule.path is not None:
+            self.resolve(rule.path, i)
+        elif rule.copy is not None:
             self.emit(i, f"v = run.dossier.get({rule.copy!r})")
         else:
-            assert rule.path is not None
-            self.resolve(rule.path, i)
+            # A constant goes through the same steps as a value read from the record: a blank one
+            # is no value, and max_length, check, table apply to it as they do to any other.
+            self.emit(i, f"v = {self.constant(rule.value)}")
         self.convert(rule, i)
 
     def resolve(self, path: Path, i: int) -> None:
@@ -152,6 +151,10 @@ class _Generator:
                 self.emit(i + 1, "raise Divert")
 
     def convert(self, rule: FieldRule, i: int) -> None:
+        """Code turning the raw value in ``v`` into the field's value, in the interpreter's order
+        (``FieldRule._convert``, ``apply``, ``_finish``): text, transforms, extract, date, table,
+        integer; then no value -> default, required or empty; then max_length and check. Every
+        step that can leave nothing is followed by the same test for "no value"."""
         self.emit(i, "if v is not None:")
         self.emit(i + 1, "t = type(v)")
         self.emit(i + 1, "if t is str:")
@@ -164,22 +167,36 @@ class _Generator:
         self.emit(i + 2, "v = str(v)")
         self.emit(i + 1, "else:")
         self.emit(i + 2, "raise Divert")
-        if rule.transforms or rule.extract or rule.date or rule.table:
-            self.emit(i + 1, "if v:")
-            j = i + 2
-            for transform in rule.transforms:
-                self.emit(j, f"v = {self.constant(transform)}(v)")
-            if rule.extract is not None:
-                self.emit(j, f"m = {self.constant(rule.extract)}.match(v)")
-                self.emit(j, "if m is None:")
-                self.emit(j + 1, "raise Divert")
-                self.emit(j, "v = m.group(1) if m.re.groups else m.group(0)")
-            if rule.date is not None:
-                self.emit(j, f"v = _date({self.constant(rule.date)}, {rule.not_future}, v, run)")
-            if rule.table is not None:
-                self.emit(j, f"v = {self.constant(rule.table.entries)}.get(v)")
-                self.emit(j, "if v is None:")
-                self.emit(j + 1, "raise Divert")
+        steps: list[list[str]] = []
+        if rule.transforms:
+            steps.append([f"v = {self.constant(transform)}(v)" for transform in rule.transforms])
+        if rule.extract is not None:
+            steps.append(
+                [
+                    f"m = {self.constant(rule.extract)}.match(v)",
+                    "if m is None:",
+                    "    raise Divert",
+                    # A group that took no part in the match is None: no value, like "".
+                    "v = (m.group(1) if m.re.groups else m.group(0)) or ''",
+                ]
+            )
+        if rule.date is not None:
+            steps.append([f"v = _date({self.constant(rule.date)}, {rule.not_future}, v, run)"])
+        if rule.table is not None:
+            steps.append(
+                [
+                    f"v = {self.constant(rule.table.entries)}.get(v)",
+                    "if v is None:",
+                    "    raise Divert",
+                ]
+            )
+        # Each step runs only on a value: ``if v:`` before each, nested as the steps go.
+        j = i + 1
+        for step in steps:
+            self.emit(j, "if v:")
+            j += 1
+            for line in step:
+                self.emit(j, line)
         self.emit(i, "if not v:")
         if rule.default is not None and rule.max_length is None and rule.check is None:
             self.emit(i + 1, f"v = {self.constant(rule.default)}")
@@ -191,7 +208,7 @@ class _Generator:
         self.emit(i + 1, "pass")
         if rule.integer:
             self.emit(i + 1, "v = _integer(v)")
-        if rule.max_length is not None:
+        elif rule.max_length is not None:
             # Over the limit: a rejection, or a truncation with its note; the interpreter says which.
             self.emit(i + 1, f"if len(v) > {rule.max_length}:")
             self.emit(i + 2, "raise Divert")

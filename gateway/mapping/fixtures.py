@@ -9,6 +9,10 @@ Layout (JOLT's input/expected shape)::
 ``packets`` hold the packets' JSON form without ``Meta.MappingHash`` (which changes with every edit
 of the mapping file); ``rejections`` one entry per problem: file, record, line, ma_ho_so, field,
 reason. Every case runs with the clock at ``FIXTURE_NOW`` so "in the future" is reproducible.
+
+Each case is translated twice: as production translates (the generated fast path of
+``compiled.py`` first) and by the rules alone (with the coverage tracker). The first is compared
+with ``expected.json``; any difference between the two fails the case, naming the field.
 """
 
 from __future__ import annotations
@@ -128,12 +132,22 @@ def run_fixtures(
 ) -> MappingResult:
     """Run every case of ``fixtures`` (one mapping's folder); with ``update``, rewrite expectations."""
     tracker = CoverageTracker()
-    translator = Translator(
+    # Translation as it runs in production (the generated fast path first), and the rules alone,
+    # which a coverage tracker asks for: each case runs both ways, and they must agree.
+    translator = Translator(mapping, schemas, future_skew=timedelta(minutes=10), clock=lambda: FIXTURE_NOW)
+    interpreter = Translator(
         mapping, schemas, future_skew=timedelta(minutes=10), clock=lambda: FIXTURE_NOW, tracker=tracker
     )
     result = MappingResult(mapping.name)
     for case in case_dirs(fixtures):
         actual = run_case(case, translator)
+        disagreements = tuple(
+            f"fast path and rules disagree: {line}"
+            for line in differences(run_case(case, interpreter), actual)
+        )
+        if disagreements:
+            result.cases.append(CaseResult(case.name, disagreements))
+            continue
         expected_file = case / EXPECTED
         if update:
             expected_file.write_text(

@@ -91,37 +91,81 @@ def scalar(value: Any) -> Any:
     return value
 
 
-class AmbiguousPath(ValueError):
+class PathError(ValueError):
+    """A path met a shape of data it cannot follow; the message says where and what was found."""
+
+
+class AmbiguousPath(PathError):
     """A path without ``[*]`` met a list where it needed one value."""
+
+
+class UnexpectedShape(PathError):
+    """A path met a value of the wrong kind where it needed an object (``applicant: expected an
+    object, got a list``)."""
+
+
+def kind_of(value: Any) -> str:
+    """A value's kind in an integrator's words: ``a list``, ``a string``, ``a number``..."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    return f"a {type(value).__name__}"
+
+
+def _step(node: Any, key: str, path: Path, depth: int) -> Any:
+    """``node[key]`` where ``node`` is what the first ``depth`` steps of ``path`` reached; None when
+    there is no such value, ``PathError`` when ``node`` cannot hold one."""
+    if type(node) is dict:
+        return node.get(key)
+    if type(node) is list:
+        if len(node) == 1 and type(node[0]) is dict:
+            return node[0].get(key)  # a single XML child and a repeated one are read alike
+        if not node:
+            return None
+        if len(node) > 1:
+            raise AmbiguousPath(f"{path.text!r} meets {len(node)} values at {key!r}; use [*]")
+    elif type(node) is str:
+        if key == TEXT_KEY:
+            return node  # an element without attributes is its text already
+        if key.startswith("@") or not node.strip():
+            return None  # an element holding only text has no attributes; a blank one, nothing
+    steps = path.steps[:depth]
+    where = ".".join(s.key + ("[*]" if s.fan_out else "") for s in steps) if steps else "the item"
+    raise UnexpectedShape(f"{where}: expected an object, got {kind_of(node)}")
 
 
 def resolve(path: Path, context: Any, root: Any) -> Any:
     """Follow ``path`` from ``context`` (or ``root``). A fan-out path returns a list of matches;
-    a plain path returns one value or None when any step is missing."""
+    a plain path returns one value or None when any step is missing.
+
+    Raises ``PathError`` when the data has another shape than the path expects: a list of several
+    values where one belongs (``AmbiguousPath``), or a list, text, number or boolean where an
+    object belongs (``UnexpectedShape``). Text where an attribute (``@Ma``) is asked for is no
+    error: an XML element without attributes is read as its text.
+    """
+    start = root if path.from_root else context
     if path.fans_out:
-        current = [root if path.from_root else context]
-        for step in path.steps:
+        current = [start]
+        for depth, step in enumerate(path.steps):
             nxt: list[Any] = []
             for node in current:
-                value = node.get(step.key) if isinstance(node, dict) else None
+                value = _step(node, step.key, path, depth)
                 if step.fan_out:
                     nxt.extend(as_list(value))
                 elif value is not None:
                     nxt.append(value)
             current = nxt
         return current
-    node = root if path.from_root else context
-    for key in path.keys:
-        if key == TEXT_KEY and type(node) is str:
-            return node  # an element without attributes is its text already
-        if type(node) is not dict:
-            if isinstance(node, list) and len(node) == 1:
-                node = node[0]
-            elif isinstance(node, list):
-                raise AmbiguousPath(f"{path.text!r} meets {len(node)} values at {key!r}; use [*]")
-            else:
-                return None
-        node = node.get(key)
+    node = start
+    for depth, key in enumerate(path.keys):
+        node = node.get(key) if type(node) is dict else _step(node, key, path, depth)
         if node is None:
             return None
     return node

@@ -5,8 +5,13 @@ attachments, history) from a repeated source element. Rules are compiled once fr
 (``gateway.mapping.spec``) and then applied to every record; all per-rule decisions (date form,
 code table, transforms, regular expressions) are made at compile time.
 
-Applying a rule never raises for bad data: it records a ``Problem`` (national field, source path,
-reason) in the ``Run`` and goes on, so one rejection lists every fault of the record.
+Applying a rule never raises for bad data, whatever its shape: it records a ``Problem`` (national
+field, source path, reason) in the ``Run`` and goes on, so one rejection lists every fault of the
+record. Data of another shape than a path expects (``applicant: expected an object, got a list``)
+is said once per place, however many rules read below it.
+
+These rules are the reference meaning of a mapping: the generated fast path (``compiled.py``) must
+give the same result for every record, or hand the record back to them.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import Any
 from gateway.mapping.checks import masked
 from gateway.mapping.coverage import CoverageTracker
 from gateway.mapping.dates import BadDate, DateForm, to_national
-from gateway.mapping.paths import AmbiguousPath, Path, as_list, resolve, scalar
+from gateway.mapping.paths import Path, PathError, as_list, kind_of, resolve, scalar
 
 
 @dataclass(frozen=True)
@@ -47,10 +52,31 @@ class Run:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     dossier: dict[str, Any] = field(default_factory=dict)
+    shapes_reported: set[tuple[int, str]] = field(default_factory=set)
+
+    def shape_problem(self, path: Path, context: Any, problem: Problem) -> None:
+        """Record a problem with the data's shape once for the data it is about: every rule that
+        reads below ``applicant`` meets the same list, and one line says so. (Reasons name the
+        place relative to where the path starts, the record or one item, hence the key.)"""
+        start = self.root if path.from_root else context
+        key = (id(start), problem.reason)
+        if key not in self.shapes_reported:
+            self.shapes_reported.add(key)
+            self.problems.append(problem)
 
 
 class Missing:
     """No value: absent, null or blank in the source."""
+
+
+# A whole number as exports write it: ASCII digits, maybe a sign. int() alone would also take
+# "1_000", other scripts' digits and a runaway length (ValueError past 4300 digits).
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,30}")
+
+
+def whole_number(text: str) -> int | None:
+    """``text`` as an integer, or None when it is not a whole number written in ASCII digits."""
+    return int(text) if _WHOLE_NUMBER.fullmatch(text) else None
 
 
 MISSING = Missing()
@@ -127,8 +153,11 @@ class FieldRule:
                 raw = run.dossier.get(self.copy)
             else:
                 raw = self.value
-        except AmbiguousPath as exc:
-            run.problems.append(Problem(self.at(parent), source, str(exc)))
+        except PathError as exc:
+            # The path could not be followed: the field has no value, and no second complaint
+            # (required, default) is added to the one that says why.
+            assert path is not None  # only paths are followed
+            run.shape_problem(path, context, Problem(self.at(parent), source, str(exc)))
             return self.empty
         if path is not None and path.fans_out:
             value = self._reduce(raw, run, parent, source)
@@ -176,19 +205,22 @@ class FieldRule:
                     # A JSON object where one value belongs (an XML element with attributes only
                     # simply has no text).
                     run.problems.append(
-                        Problem(self.at(parent), source, "expected a single value, found a structure")
+                        Problem(self.at(parent), source, "expected a single value, got an object")
                     )
                 return MISSING
             if isinstance(value, dict | list):
                 run.problems.append(
-                    Problem(self.at(parent), source, "expected a single value, found a structure")
+                    Problem(self.at(parent), source, f"expected a single value, got {kind_of(value)}")
                 )
                 return MISSING
             text = table_key(value).strip()
         if text == "":
             return MISSING
-        for transform in self.transforms:
-            text = transform(text)
+        if self.transforms:
+            for transform in self.transforms:
+                text = transform(text)
+            if text == "":
+                return MISSING  # nothing left (``digits`` of "n/a"): no value, as if absent
         if self.extract is not None:
             match = self.extract.match(text)
             if not match:
@@ -203,7 +235,10 @@ class FieldRule:
                     )
                 )
                 return MISSING
-            text = match.group(1) if match.groups() else match.group(0)
+            kept = match.group(1) if match.groups() else match.group(0)
+            if not kept:
+                return MISSING  # the group did not take part in the match, or matched nothing
+            text = kept
         if self.date is not None:
             try:
                 moment = self.date.parse(text)
@@ -228,11 +263,11 @@ class FieldRule:
                 run.tracker.table_hit(self.table.name, text)
             return MISSING if mapped == "" else mapped
         if self.integer:
-            try:
-                return int(text)
-            except ValueError:
+            number = whole_number(text)
+            if number is None:
                 run.problems.append(Problem(self.at(parent), source, f"{text!r} is not a whole number"))
                 return MISSING
+            return number
         return text
 
     def _finish(self, value: Any, run: Run, parent: str, source: str | None) -> Any:
@@ -292,19 +327,28 @@ class EachRule:
     def items(self, context: Any, run: Run, where: str) -> list[tuple[int, Any]]:
         try:
             found = resolve(self.each, context, run.root)
-        except AmbiguousPath as exc:
-            run.problems.append(Problem(where, self.each.text, str(exc)))
+        except PathError as exc:
+            run.shape_problem(self.each, context, Problem(where, self.each.text, str(exc)))
             return []
         values = found if self.each.fans_out else as_list(found)
         if self.split is not None:
-            values = [part.strip() for v in values if isinstance(v, str) for part in v.split(self.split)]
+            texts = [v for v in values if isinstance(v, str)]
+            if len(texts) != len(values):
+                odd = next(v for v in values if not isinstance(v, str))
+                run.problems.append(Problem(where, self.each.text, f"expected text, got {kind_of(odd)}"))
+                return []
+            values = [part.strip() for v in texts for part in v.split(self.split)]
             values = [v for v in values if v]
         items: list[tuple[int, Any]] = []
         for index, value in enumerate(values):
             if self.unpack is not None:
-                parts = str(value).split(self.unpack.separator)
+                expected = self.unpack.separator.join(self.unpack.names)
+                if not isinstance(value, str):
+                    reason = f"expected text of the form {expected}, got {kind_of(value)}"
+                    run.problems.append(Problem(f"{where}[{index}]", self.each.text, reason))
+                    continue
+                parts = value.split(self.unpack.separator)
                 if len(parts) != len(self.unpack.names):
-                    expected = self.unpack.separator.join(self.unpack.names)
                     run.problems.append(
                         Problem(
                             f"{where}[{index}]", self.each.text, f"{value!r} is not of the form {expected}"
@@ -312,8 +356,15 @@ class EachRule:
                     )
                     continue
                 value = dict(zip(self.unpack.names, parts, strict=True))
-            if self.when is not None and _blank(resolve(self.when, value, run.root)):
-                continue
+            if self.when is not None:
+                try:
+                    condition = resolve(self.when, value, run.root)
+                except PathError as exc:
+                    problem = Problem(f"{where}[{index}]", self.when.text, str(exc))
+                    run.shape_problem(self.when, value, problem)
+                    continue
+                if _blank(condition):
+                    continue
             items.append((index, value))
         return items
 

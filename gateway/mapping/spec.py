@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -21,19 +22,37 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from gateway.adapters.base import MIB, SourceFormat, Tree
+from gateway.adapters.encodings import UnsupportedEncoding, codec_for
 from gateway.errors import MappingError
 from gateway.mapping import compiled
 from gateway.mapping.checks import ITEM_CHECKS, VALUE_CHECKS
 from gateway.mapping.coverage import CoverageTracker
 from gateway.mapping.dates import DateFormatError, compile_form
 from gateway.mapping.paths import Path, PathSyntaxError, parse_path
-from gateway.mapping.rules import CodeTable, EachRule, FieldRule, Problem, RecordRules, Run, Unpack, table_key
+from gateway.mapping.rules import (
+    CodeTable,
+    EachRule,
+    FieldRule,
+    Problem,
+    RecordRules,
+    Run,
+    Unpack,
+    table_key,
+    whole_number,
+)
 from gateway.mapping.transforms import TRANSFORMS
 from gateway.packets.layout import Layout
 from gateway.packets.schemas import default_layout
 
 _TOP_KEYS = {"name", "description", "source", "timezone", "revision", "tables", "dossier", "history"}
-_SOURCE_KEYS = {"kind", "encoding", "root_element", "record_element", "delimiter", "max_file_mb", "max_depth"}
+# The options of ``source:`` that mean something for each kind of file; any other is refused, so
+# that a mapping never carries an option that silently does nothing (record_element for JSON).
+_SOURCE_KEYS_BY_KIND = {
+    "json": {"kind", "max_file_mb", "max_depth"},
+    "xml": {"kind", "root_element", "record_element", "max_file_mb", "max_depth"},
+    "csv": {"kind", "encoding", "delimiter", "max_file_mb"},
+}
+_SOURCE_KEYS = set().union(*_SOURCE_KEYS_BY_KIND.values())
 _FIELD_KEYS = {
     "path",
     "value",
@@ -192,6 +211,7 @@ class _Compiler:
         self.layout = layout
         self.tables: dict[str, CodeTable] = {}
         self.zone = ZoneInfo("Asia/Ho_Chi_Minh")
+        self.in_history = False
 
     def fail(self, node: Any, key: Any, reason: str) -> MappingError:
         return MappingError(self.file, _line(node, key), reason)
@@ -210,7 +230,10 @@ class _Compiler:
                 self.zone = ZoneInfo(str(doc["timezone"]))
             except (ZoneInfoNotFoundError, ValueError) as exc:
                 raise self.fail(doc, "timezone", f"unknown time zone {doc['timezone']!r}") from exc
-        for name, entries in (doc.get("tables") or {}).items():
+        tables = doc.get("tables") or {}
+        if not isinstance(tables, dict):
+            raise self.fail(doc, "tables", "tables: must map table names to code tables")
+        for name, entries in tables.items():
             if not isinstance(entries, dict) or not entries:
                 raise self.fail(doc["tables"], name, f"code table {name!r} must be a non-empty mapping")
             self.tables[str(name)] = CodeTable(
@@ -220,8 +243,10 @@ class _Compiler:
         if not isinstance(dossier, dict):
             raise self.fail(doc, "dossier", "dossier: must map national field names to rules")
         history_node = doc.get("history")
+        source = self._source(doc["source"], doc)
         revision = replace(self._field("revision", doc["revision"], doc, "revision", None), empty=None)
-        rules = self._record(dossier, "HoSo")
+        rules = self._record(dossier, "HoSo", doc, "dossier")
+        self.in_history = True
         history = (
             None
             if history_node is None
@@ -231,7 +256,7 @@ class _Compiler:
             name=str(doc["name"]),
             file=self.file,
             sha256=sha256,
-            source=self._source(doc["source"], doc),
+            source=source,
             zone=self.zone,
             revision=revision,
             dossier=rules,
@@ -252,24 +277,44 @@ class _Compiler:
             raise self.fail(parent, "source", "source: must be a mapping with at least kind:")
         self._keys(node, _SOURCE_KEYS, "source")
         kind = node.get("kind")
-        if kind not in ("json", "xml", "csv"):
+        if not isinstance(kind, str) or kind not in _SOURCE_KEYS_BY_KIND:
             raise self.fail(node, "kind", f"source kind must be json, xml or csv, not {kind!r}")
+        allowed = _SOURCE_KEYS_BY_KIND[kind]
+        for key in node:
+            if key not in allowed:
+                others = ", ".join(sorted(allowed - {"kind"}))
+                raise self.fail(
+                    node, key, f"{key}: does not apply to a source of kind {kind} (its options: {others})"
+                )
         options: dict[str, Any] = {"kind": kind}
         for key in ("encoding", "root_element", "record_element", "delimiter"):
             if key in node:
-                options[key] = str(node[key])
+                if not isinstance(node[key], str) or not node[key].strip():
+                    raise self.fail(node, key, f"{key}: must be a non-empty text")
+                options[key] = node[key]
         if "encoding" in options:
             try:
-                "".encode(options["encoding"])
-            except LookupError as exc:
-                raise self.fail(node, "encoding", f"unknown encoding {options['encoding']!r}") from exc
+                codec_for(options["encoding"])
+            except UnsupportedEncoding as exc:
+                raise self.fail(node, "encoding", str(exc)) from exc
+        if "delimiter" in options and (len(options["delimiter"]) != 1 or options["delimiter"] in '"\r\n'):
+            raise self.fail(node, "delimiter", "delimiter: must be one character, not a quote or line break")
         if "max_file_mb" in node:
-            options["max_file_bytes"] = int(node["max_file_mb"]) * MIB
+            options["max_file_bytes"] = self._whole(node, "max_file_mb") * MIB
         if "max_depth" in node:
-            options["max_depth"] = int(node["max_depth"])
+            options["max_depth"] = self._whole(node, "max_depth")
         return SourceFormat(**options)
 
-    def _record(self, node: Any, type_name: str) -> RecordRules:
+    def _whole(self, node: Any, key: str) -> int:
+        """A positive whole number option."""
+        value = node[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise self.fail(node, key, f"{key}: must be a whole number above 0, not {value!r}")
+        return value
+
+    def _record(self, node: Any, type_name: str, parent: Any, key: str) -> RecordRules:
+        if not isinstance(node, dict):
+            raise self.fail(parent, key, f"{key}: must map national field names of {type_name} to rules")
         specs = {spec.name: spec for spec in self.layout.fields(type_name)}
         rules: list[FieldRule | EachRule] = []
         for name, rule in node.items():
@@ -298,8 +343,16 @@ class _Compiler:
         unpack = None
         if "unpack" in node:
             spec = node["unpack"]
-            if not isinstance(spec, dict) or set(spec) != {"separator", "names"}:
-                raise self.fail(node, "unpack", "unpack: needs exactly separator: and names:")
+            if (
+                not isinstance(spec, dict)
+                or set(spec) != {"separator", "names"}
+                or not isinstance(spec["names"], list)
+                or not spec["names"]
+                or not str(spec["separator"])
+            ):
+                raise self.fail(
+                    node, "unpack", "unpack: needs exactly separator: (a text) and names: (a list of names)"
+                )
             unpack = Unpack(str(spec["separator"]), tuple(str(n) for n in spec["names"]))
         check = None
         if "check" in node:
@@ -312,7 +365,7 @@ class _Compiler:
             name=name,
             line=_line(parent, key) or 0,
             each=self._path(node, "each"),
-            fields=self._record(node["fields"], type_name),
+            fields=self._record(node["fields"], type_name, node, "fields"),
             split=None if node.get("split") is None else str(node["split"]),
             unpack=unpack,
             when=self._path(node, "when") if "when" in node else None,
@@ -345,21 +398,27 @@ class _Compiler:
                     node_for_lines, "path", f"{name}: a path with [*] needs pick: first|max|min|join"
                 )
         if "value" in node:
+            if isinstance(node["value"], dict | list):
+                raise self.fail(node, "value", f"{name}: value: must be one text or number, not a structure")
             options["value"] = node["value"]
         if "copy" in node:
-            options["copy"] = str(node["copy"])
+            options["copy"] = self._copy(node, name)
         if "transform" in node:
             names = node["transform"] if isinstance(node["transform"], list) else [node["transform"]]
             for t in names:
-                if t not in TRANSFORMS:
+                if not isinstance(t, str) or t not in TRANSFORMS:
                     raise self.fail(
                         node, "transform", f"unknown transform {t!r} (known: {', '.join(TRANSFORMS)})"
                     )
             options["transforms"] = tuple(TRANSFORMS[t] for t in names)
         if "extract" in node:
             try:
-                options["extract"] = re.compile(str(node["extract"]))
-            except re.error as exc:
+                # Python warns of patterns whose meaning a later version will change ("possible
+                # nested set"): a mapping must mean one thing, so the warning is a refusal.
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error", FutureWarning)
+                    options["extract"] = re.compile(str(node["extract"]))
+            except (re.error, FutureWarning) as exc:
                 raise self.fail(node, "extract", f"bad regular expression: {exc}") from exc
         if "date" in node:
             try:
@@ -376,7 +435,7 @@ class _Compiler:
                 )
             options["check"] = check
         if "pick" in node:
-            if node["pick"] not in _PICKS:
+            if not isinstance(node["pick"], str) or node["pick"] not in _PICKS:
                 raise self.fail(node, "pick", f"pick must be one of {', '.join(sorted(_PICKS))}")
             options["pick"] = str(node["pick"])
         for flag in ("not_future", "integer", "required", "truncate", "sensitive"):
@@ -385,21 +444,54 @@ class _Compiler:
                     raise self.fail(node, flag, f"{flag} must be true or false")
                 options[flag] = node[flag]
         if "max_length" in node:
-            options["max_length"] = int(node["max_length"])
+            options["max_length"] = self._whole(node, "max_length")
         if options.get("truncate") and "max_length" not in options:
             raise self.fail(node, "truncate", "truncate: true needs max_length:")
-        if "default" in node:
-            options["default"] = node["default"] if isinstance(node["default"], int) else str(node["default"])
         for key in ("reason", "if_missing"):
             if key in node:
                 options[key] = str(node[key])
         if spec is not None and spec.integer:
             options["integer"] = True
             options["empty"] = None
+        if options.get("integer") and "max_length" in options:
+            # A length limit is about text; the number is checked by the national schema.
+            raise self.fail(
+                node, "max_length", f"{name}: max_length: applies to text, and {name} is a number"
+            )
+        if "default" in node:
+            options["default"] = self._default(node, name, bool(options.get("integer")))
         options["plain"] = not any(
             options.get(k) for k in ("transforms", "extract", "date", "table", "integer")
         )
         return FieldRule(**options)
+
+    def _copy(self, node: Any, name: str) -> str:
+        """The dossier field a history rule copies: only history entries can, since the dossier is
+        complete only after its own rules have run."""
+        copied = node["copy"]
+        if not self.in_history:
+            raise self.fail(
+                node, "copy", f"{name}: copy: is for history entries (it reads the mapped dossier)"
+            )
+        fields = {spec.name: spec for spec in self.layout.fields("HoSo")}
+        spec = fields.get(copied) if isinstance(copied, str) else None
+        if spec is None or spec.repeated:
+            raise self.fail(node, "copy", f"{name}: copy: must name a single field of HoSo, not {copied!r}")
+        return str(copied)
+
+    def _default(self, node: Any, name: str, integer: bool) -> str | int:
+        """The national value of ``default:``: a whole number for a number field, text otherwise."""
+        value = node["default"]
+        if integer:
+            number = value if isinstance(value, int) and not isinstance(value, bool) else None
+            if isinstance(value, str):
+                number = whole_number(value.strip())
+            if number is None:
+                raise self.fail(node, "default", f"{name}: default: must be a whole number, not {value!r}")
+            return number
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise self.fail(node, "default", f"{name}: default: must be a text (quote it), not {value!r}")
+        return str(value)
 
     def _table(self, node: Any, name: str) -> CodeTable:
         table = node["table"]

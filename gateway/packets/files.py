@@ -8,6 +8,7 @@ valid too: the two renderings must carry the same data and pass the same checks.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ from gateway.packets.render import PACKET_ELEMENT, from_json, from_xml, to_json,
 from gateway.packets.schemas import SchemaSet
 
 MAX_PACKET_FILE_BYTES = 256 * 1024 * 1024
+# What XML 1.0 cannot hold: C0 controls but tab, LF and CR; lone surrogates; U+FFFE and U+FFFF.
+_XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _reject_constant(name: str) -> Any:
@@ -41,11 +44,37 @@ def check_file(path: Path, schemas: SchemaSet) -> list[str]:
     return list(_check_json(path, data, schemas))
 
 
+def _uncarriable(document: Any) -> str | None:
+    """The first string (or key) of a JSON document holding a character XML cannot carry, as
+    ``$.HoSo.TenTTHC: U+0001``: such a packet has no XML rendering, and the libraries that render
+    or hash it refuse it with an exception rather than a verdict."""
+    stack: list[tuple[Any, str]] = [(document, "$")]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, str):
+            found = _XML_UNSAFE.search(value)
+            if found is not None:
+                return f"{where}: U+{ord(found.group()):04X}"
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                found = _XML_UNSAFE.search(key)
+                if found is not None:
+                    return f"{where} (a key): U+{ord(found.group()):04X}"
+                stack.append((item, f"{where}.{key}"))
+        elif isinstance(value, list):
+            stack.extend((item, f"{where}[{index}]") for index, item in enumerate(value))
+    return None
+
+
 def _check_json(path: Path, data: bytes, schemas: SchemaSet) -> Iterator[str]:
     try:
         document = json.loads(data, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:
         yield f"{path}: not valid JSON: {exc}"
+        return
+    found = _uncarriable(document)
+    if found is not None:
+        yield f"{path}: {found} is a control character or an unpaired surrogate, which no packet can carry"
         return
     packets = document if isinstance(document, list) else [document]
     for index, item in enumerate(packets):

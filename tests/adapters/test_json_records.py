@@ -70,8 +70,11 @@ def test_a_utf8_byte_order_mark_is_tolerated(json_adapter: JsonAdapter, data: by
     assert [r.tree for r in records(read(json_adapter, data, file))] == [{"code": "A-1"}]
 
 
-def test_an_empty_array_yields_nothing(json_adapter: JsonAdapter) -> None:
-    assert read(json_adapter, b" [ ] \n") == []
+@pytest.mark.parametrize("data", [b" [ ] \n", b"[]", b"\xef\xbb\xbf[\n]"])
+def test_an_empty_array_is_refused_as_holding_no_records(json_adapter: JsonAdapter, data: bytes) -> None:
+    with pytest.raises(InputError) as caught:
+        read(json_adapter, data)
+    assert caught.value.reason == "the JSON array is empty: no records"
 
 
 @pytest.mark.parametrize(
@@ -547,3 +550,18 @@ def test_a_file_of_100k_brackets_is_refused_with_a_clean_error(
     with pytest.raises(InputError) as caught:
         read(json_adapter, data)
     assert caught.value.reason == reason
+
+
+@pytest.mark.parametrize("number", ["1" * 4301, "-" + "9" * 5000])
+def test_an_integer_too_long_to_convert_makes_its_record_bad_not_the_array(
+    json_adapter: JsonAdapter, number: str
+) -> None:
+    results = read(json_adapter, f'[{{"a": {number}}}, {{"a": 1}}]'.encode())
+    assert isinstance(results[0], BadRecord)
+    assert results[0].reason == f"number of {len(number.lstrip('-'))} digits is out of range"
+    assert isinstance(results[1], SourceRecord)
+
+
+def test_an_integer_of_the_longest_convertible_length_is_a_number(json_adapter: JsonAdapter) -> None:
+    [result] = read(json_adapter, b'[{"a": -' + b"9" * 4300 + b"}]")
+    assert isinstance(result, SourceRecord)

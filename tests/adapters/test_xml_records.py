@@ -326,18 +326,66 @@ def test_a_character_xml_cannot_carry_makes_the_file_not_well_formed(
     assert error.reason.startswith("not well-formed XML: ")
 
 
+NO_RECORD = "no <HoSo> record element under the document element <DanhSachHoSo>"
+
+
 @pytest.mark.parametrize(
     "data",
     [
         b"<DanhSachHoSo/>",
         PROLOG + b'<DanhSachHoSo NgayXuat="05/06/2021 17:00:00" DonVi="000.00.22.H33"></DanhSachHoSo>',
-        document("<!-- nothing exported -->\n<ThongKe SoLuong='0'/>\n"),
+        PROLOG + b"<DanhSachHoSo><!-- nothing exported --></DanhSachHoSo>",
     ],
 )
-def test_an_export_without_any_record_element_holds_zero_records_and_is_no_error(
+def test_an_export_without_any_element_is_refused_as_holding_no_records(
     xml_adapter: XmlAdapter, data: bytes
 ) -> None:
-    assert read(xml_adapter, data) == []
+    error = refusal(xml_adapter, data)
+    assert error.reason == f"{NO_RECORD}: the document element is empty, the file holds no records"
+
+
+def test_records_one_level_too_deep_are_a_file_error_saying_where_they_are(xml_adapter: XmlAdapter) -> None:
+    data = document("<Lo>\n<HoSo><SoHoSo>1</SoHoSo></HoSo>\n<HoSo/>\n</Lo>")
+    error = refusal(xml_adapter, data)
+    assert error.reason == f"{NO_RECORD}; found at DanhSachHoSo/Lo/HoSo (2 elements, the first on line 4)"
+    assert error.location.line == 4
+
+
+def test_records_under_a_differently_spelled_name_are_a_file_error_naming_them(
+    xml_adapter: XmlAdapter,
+) -> None:
+    error = refusal(xml_adapter, document("<Hoso/>\n", "<HOSO/>\n"))
+    assert error.reason == (
+        f"{NO_RECORD}; found at DanhSachHoSo/Hoso (1 element, the first on line 3), "
+        "DanhSachHoSo/HOSO (1 element, the first on line 4) (names are case-sensitive)"
+    )
+
+
+def test_records_under_another_name_are_a_file_error_listing_what_the_document_holds(
+    xml_adapter: XmlAdapter,
+) -> None:
+    error = refusal(xml_adapter, document("<HoSoMC/>\n", "<HoSoMC/>\n", "<ThongKe SoLuong='2'/>\n"))
+    assert error.reason == (
+        f"{NO_RECORD}; it holds <HoSoMC> (2 elements, the first on line 3), "
+        "<ThongKe> (1 element, the first on line 5)"
+    )
+
+
+def test_a_record_element_outside_the_records_beside_them_is_rejected_not_dropped(
+    xml_adapter: XmlAdapter,
+) -> None:
+    results = read(
+        xml_adapter, document("<HoSo><A>1</A></HoSo>", "<Lo><HoSo><A>2</A></HoSo></Lo>", "<HoSo/>")
+    )
+    assert [type(r).__name__ for r in results] == ["SourceRecord", "BadRecord", "SourceRecord"]
+    misplaced = results[1]
+    assert isinstance(misplaced, BadRecord)
+    assert misplaced.reason == (
+        "<HoSo> at DanhSachHoSo/Lo/HoSo is not a child of the document element <DanhSachHoSo>, "
+        "so it cannot be read as a record"
+    )
+    assert (misplaced.provenance.index, misplaced.raw) == (1, b"<HoSo><A>2</A></HoSo>")
+    assert [r.provenance.index for r in results] == [0, 1, 2]
 
 
 def test_a_document_that_is_not_well_formed_is_refused_with_its_line(
@@ -371,9 +419,34 @@ def test_a_nul_byte_is_refused_with_its_offset(xml_adapter: XmlAdapter) -> None:
     assert error.reason == f"NUL byte at offset {data.index(0)}: not allowed in XML"
 
 
-def test_an_encoding_python_does_not_know_is_refused(xml_adapter: XmlAdapter) -> None:
-    error = refusal(xml_adapter, document(prolog=b'<?xml version="1.0" encoding="x-nope"?>'))
-    assert error.reason == "declared encoding 'x-nope' is not supported"
+@pytest.mark.parametrize(
+    "label", ["x-nope", "rot13", "base64", "unicode_escape", "utf-7", "UTF-16", "ISO-8859-1", "1258", ""]
+)
+def test_a_declared_encoding_outside_the_allow_list_is_refused(xml_adapter: XmlAdapter, label: str) -> None:
+    prolog = f'<?xml version="1.0" encoding="{label}"?>'.encode()
+    # Non-ASCII text too: a codec that is no text encoding would crash on it, or garble it.
+    error = refusal(xml_adapter, document("<HoSo><A>Lê</A></HoSo>", prolog=prolog))
+    assert error.reason == f"declared encoding {label!r} is not supported: an export is UTF-8 or windows-1258"
+    assert error.location.line == 1
+
+
+def test_a_utf7_file_of_ascii_bytes_is_refused_not_read_as_ascii(xml_adapter: XmlAdapter) -> None:
+    data = document("<HoSo><A>L+AOo-</A></HoSo>", prolog=b"<?xml version='1.0' encoding='utf-7'?>")
+    assert data.isascii()
+    assert "'utf-7' is not supported" in refusal(xml_adapter, data).reason
+
+
+@pytest.mark.parametrize("label", ["UTF-8", "utf-8", "utf8", "windows-1258", "Windows-1258", "cp1258"])
+def test_the_allowed_encodings_are_read_in_any_spelling(xml_adapter: XmlAdapter, label: str) -> None:
+    prolog = f'<?xml version="1.0" encoding="{label}"?>'.encode()
+    [record] = read(xml_adapter, document("<HoSo><A>Le</A></HoSo>", prolog=prolog))
+    assert isinstance(record, SourceRecord)
+
+
+def test_a_byte_order_mark_with_a_declaration_other_than_utf8_is_refused(xml_adapter: XmlAdapter) -> None:
+    data = b"\xef\xbb\xbf" + document("<HoSo/>", prolog=b'<?xml version="1.0" encoding="windows-1258"?>')
+    error = refusal(xml_adapter, data)
+    assert error.reason == "file starts with a UTF-8 byte-order mark but declares 'windows-1258'"
 
 
 def test_an_oversized_file_is_refused_from_its_size(tmp_path: Path) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from gateway.errors import InputError
 from gateway.mapping import load_mapping
 from gateway.mapping.fixtures import case_dirs, differences, run_fixtures
+from gateway.mapping.rules import Run
 from gateway.packets import SchemaSet
 from gateway.packets.render import to_json, to_xml
 from gateway.translate import Translated, Translator
@@ -81,3 +84,21 @@ def test_update_writes_expectations_that_then_pass(tmp_path: Path, schemas: Sche
     mapping = load_mapping(Path("mappings/igate-json.yaml"))
     run_fixtures(mapping, tmp_path, schemas, update=True)
     assert run_fixtures(mapping, tmp_path, schemas).passed
+
+
+def test_the_runner_holds_the_fast_path_to_the_rules(schemas: SchemaSet) -> None:
+    mapping = load_mapping(Path("mappings/igate-json.yaml"))
+    assert mapping.fast is not None
+    fast_dossier = mapping.fast.dossier
+
+    def drifted(context: Any, root: Any, run: Run) -> dict[str, Any]:
+        dossier = fast_dossier(context, root, run)
+        return {**dossier, "TenTTHC": dossier["TenTTHC"].upper()}
+
+    drifting = dataclasses.replace(mapping, fast=dataclasses.replace(mapping.fast, dossier=drifted))
+    result = run_fixtures(drifting, FIXTURES / "igate-json", schemas)
+    first = next(case for case in result.cases if case.name == "01-array-documented-example")
+    assert any(
+        line.startswith("fast path and rules disagree: packets[0].HoSo.TenTTHC: expected")
+        for line in first.differences
+    )

@@ -185,3 +185,109 @@ def test_a_fee_amount_that_is_not_a_whole_number_is_a_problem(mapping: SourceMap
     assert _described(_map(mapping, fees_flat="LP01:75.000")) == [
         "HoSo.DanhSachLePhi[0].Gia (from amount): '75.000' is not a whole number"
     ]
+
+
+SHAPES = """\
+name: s
+source: {kind: json}
+revision: {path: updatedAt, date: iso, required: true}
+dossier:
+  MaHoSo: {path: code, required: true}
+  ChuHoSo: applicant.fullName
+  LoaiDoiTuong: {path: applicant.type, required: true}
+  Email: applicant.email
+  SoDienThoai: {path: phone, transform: digits, default: "none"}
+  SoBienNhan: {path: receipt, transform: digits, required: true}
+  MaTTHC: {path: procedure, extract: '^(?:([0-9]\\.[0-9]{6})|x)$', default: "1.000000", required: true}
+  MaDoiTuong: {path: account, extract: '^(?:([0-9]\\.[0-9]{6})|x)$', date: iso}
+  HinhThuc: {value: " ", default: "0"}
+  GhiChu: {value: " "}
+  DinhDanhCHS:
+    each: applicant.identity
+    fields:
+      LoaiDinhDanh: {path: kind, required: true}
+      SoDinhDanh: {path: number, required: true}
+  DanhSachLePhi:
+    each: flat
+    split: "|"
+    fields:
+      MaPhiLePhi: "."
+"""
+
+
+@pytest.fixture(scope="module")
+def shapes(tmp_path_factory: pytest.TempPathFactory) -> SourceMapping:
+    file = tmp_path_factory.mktemp("s") / "s.yaml"
+    file.write_text(SHAPES, encoding="utf-8")
+    return load_mapping(file)
+
+
+def _shaped(mapping: SourceMapping, **fields: Any) -> MappedRecord:
+    tree: dict[str, Any] = {
+        "code": "X-1",
+        "updatedAt": "2021-06-05T10:00:00+07:00",
+        "applicant": {"type": "citizen"},
+        "receipt": "R-1",
+        "procedure": "1.004889",
+    }
+    tree.update(fields)
+    return mapping.map(tree, now=NOW, future_skew=timedelta(minutes=10))
+
+
+def test_a_list_where_an_object_belongs_is_one_problem_naming_the_kinds(shapes: SourceMapping) -> None:
+    assert _described(_shaped(shapes, applicant=["x"])) == [
+        "HoSo.ChuHoSo (from applicant.fullName): applicant: expected an object, got a list"
+    ]
+
+
+@pytest.mark.parametrize(("value", "kind"), [(5, "a number"), (False, "a boolean"), ("citizen", "a string")])
+def test_a_scalar_where_an_object_belongs_is_a_problem_naming_its_kind(
+    shapes: SourceMapping, value: object, kind: str
+) -> None:
+    assert _reasons(_shaped(shapes, applicant=value)) == [
+        f"HoSo.ChuHoSo: applicant: expected an object, got {kind}"
+    ]
+
+
+def test_each_list_item_of_the_wrong_kind_is_named(shapes: SourceMapping) -> None:
+    result = _shaped(shapes, applicant={"type": "citizen", "identity": ["x", 5]})
+    assert _reasons(result) == [
+        "HoSo.DinhDanhCHS[0].LoaiDinhDanh: the item: expected an object, got a string",
+        "HoSo.DinhDanhCHS[1].LoaiDinhDanh: the item: expected an object, got a number",
+    ]
+
+
+@pytest.mark.parametrize(("flat", "kind"), [([5], "a number"), ({"a": "b"}, "an object")])
+def test_a_split_list_of_something_other_than_text_is_a_problem(
+    shapes: SourceMapping, flat: object, kind: str
+) -> None:
+    assert _reasons(_shaped(shapes, flat=flat)) == [f"HoSo.DanhSachLePhi: expected text, got {kind}"]
+
+
+def test_a_structure_where_one_value_belongs_is_named_with_its_kind(shapes: SourceMapping) -> None:
+    assert _reasons(_shaped(shapes, code=["a", "b"])) == ["HoSo.MaHoSo: expected a single value, got a list"]
+
+
+def test_a_transform_that_leaves_nothing_gives_way_to_the_default(shapes: SourceMapping) -> None:
+    assert _shaped(shapes, phone="n/a").dossier["SoDienThoai"] == "none"
+
+
+def test_a_transform_that_leaves_nothing_of_a_required_value_is_a_problem(shapes: SourceMapping) -> None:
+    assert _reasons(_shaped(shapes, receipt="R-")) == ["HoSo.SoBienNhan: required value is missing"]
+
+
+def test_an_extract_group_that_takes_no_part_is_no_value(shapes: SourceMapping) -> None:
+    result = _shaped(shapes, procedure="x", account="x")
+    assert (result.problems, result.dossier["MaTTHC"], result.dossier["MaDoiTuong"]) == ([], "1.000000", "")
+
+
+def test_a_blank_constant_is_no_value(shapes: SourceMapping) -> None:
+    dossier = _shaped(shapes).dossier
+    assert (dossier["HinhThuc"], dossier["GhiChu"]) == ("0", "")
+
+
+@pytest.mark.parametrize("amount", ["1_000", "٣", "²", "1" * 31, "0x10"])
+def test_a_whole_number_is_written_in_ascii_digits(mapping: SourceMapping, amount: str) -> None:
+    assert _reasons(_map(mapping, fees_flat=f"LP01:{amount}")) == [
+        f"HoSo.DanhSachLePhi[0].Gia: {amount!r} is not a whole number"
+    ]

@@ -6,6 +6,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from gateway.packets import DossierPacket, SchemaSet
 from gateway.packets.files import check_file, xml_document
 from gateway.packets.render import to_json, to_json_bytes, to_xml_bytes
@@ -72,3 +74,20 @@ def test_json_with_nan_is_refused(tmp_path: Path, schemas: SchemaSet) -> None:
     file.write_text('{"Meta": NaN}', encoding="utf-8")
     [problem] = check_file(file, schemas)
     assert "NaN" in problem
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [("\ud800", "U+D800"), ("Lê\u0008", "U+0008"), ("\x00", "U+0000"), ("\uffff", "U+FFFF")],
+)
+def test_a_packet_holding_a_character_xml_cannot_carry_is_reported_not_a_crash(
+    tmp_path: Path, schemas: SchemaSet, make_packet: Callable[..., DossierPacket], value: str, code: str
+) -> None:
+    packet = to_json(make_packet())
+    packet["QuaTrinhXuLy"][0]["NguoiXuLy"] = value
+    file = tmp_path / "p.json"
+    file.write_text(json.dumps(packet), encoding="utf-8")  # escaped: \ud800, \u0008
+    assert check_file(file, schemas) == [
+        f"{file}: $.QuaTrinhXuLy[0].NguoiXuLy: {code} is a control character or an unpaired surrogate, "
+        "which no packet can carry"
+    ]

@@ -29,16 +29,23 @@ def postgres_schema() -> Iterator[str]:
             admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
+SHORT_RETRY_DELAYS_S = (1, 2, 4)
+"""The retry tiers of daemons under test (``DVCGW_BROKER_RETRY_DELAYS_S``): seconds, not minutes."""
+
+
 @contextmanager
 def broker_prefix() -> Iterator[str]:
-    """A RabbitMQ name prefix of its own; every exchange and queue under it is deleted on exit."""
+    """A RabbitMQ name prefix of its own; every exchange and queue under it is deleted on exit,
+    with the retry tiers of the default configuration and the short ones of tests alike."""
     name = f"t-{uuid.uuid4().hex[:8]}"
     try:
         yield name
     finally:
-        broker = BrokerConfig(prefix=name)
-        connection = connect(broker)
+        connection = connect(BrokerConfig(prefix=name))
         try:
-            Topology.from_config(broker).delete(connection.channel())
+            for delays in (BrokerConfig().retry_delays_s, SHORT_RETRY_DELAYS_S):
+                Topology.from_config(BrokerConfig(prefix=name, retry_delays_s=delays)).delete(
+                    connection.channel()
+                )
         finally:
             connection.close()

@@ -22,6 +22,7 @@ from gateway.sim.process import SimProcess
 from gateway.store import MessageState, Store
 from gateway.synthetic import NATIONAL_STATUS, STATUSES, dossier_code
 from tests.polling import wait_until
+from tests.services import SHORT_RETRY_DELAYS_S
 
 SIM_USER, SIM_PASSWORD = "dvcgw", "dvcgw-sim"
 SOURCE = "igate-json"
@@ -45,7 +46,7 @@ def gateway_env(var: Path, store_url: str, prefix: str, portal_url: str, **extra
         "DVCGW_PATHS_VAR": str(var),
         "DVCGW_STORE_URL": store_url,
         "DVCGW_BROKER_PREFIX": prefix,
-        "DVCGW_BROKER_RETRY_DELAYS_S": "1,2,4",
+        "DVCGW_BROKER_RETRY_DELAYS_S": ",".join(map(str, SHORT_RETRY_DELAYS_S)),
         "DVCGW_PORTAL_URL": portal_url,
         "DVCGW_PORTAL_USERNAME": SIM_USER,
         "DVCGW_PORTAL_PASSWORD": SIM_PASSWORD,
@@ -179,7 +180,7 @@ def set_faults(sim: SimProcess, spec: dict[str, Any]) -> None:
 
 def queue_depth(prefix: str, queue: str) -> int:
     """Messages ready on one queue of the test's topology (a passive declare: nothing is created)."""
-    connection = connect(BrokerConfig(prefix=prefix, retry_delays_s=(1, 2, 4)))
+    connection = connect(BrokerConfig(prefix=prefix, retry_delays_s=SHORT_RETRY_DELAYS_S))
     try:
         return int(connection.channel().queue_declare(queue, passive=True).method.message_count)
     finally:

@@ -82,8 +82,7 @@ def run_intake(config: Config, stop: threading.Event) -> None:
     log.info("intake watching", inbox=str(config.paths.var / "inbox"), sources=sources)
 
     def session() -> None:
-        store = Store.open(config.store_url)
-        try:
+        with Store.open(config.store_url) as store:
             ingester = Ingester(store, inbox, translators)
             for source in sources:
                 for orphan in inbox.orphans(source):
@@ -100,8 +99,6 @@ def run_intake(config: Config, stop: threading.Event) -> None:
                             taken += 1
                 if not taken:
                     stop.wait(config.intake.poll_interval_s)
-        finally:
-            store.close()
 
     reconnecting(stop, session)
     for thread in helpers:
@@ -112,13 +109,8 @@ def run_relay(config: Config, stop: threading.Event) -> None:
     topology = Topology.from_config(config.broker)
 
     def session() -> None:
-        store = Store.open(config.store_url)
-        publisher = BatchPublisher(config.broker, topology)
-        try:
+        with Store.open(config.store_url) as store, BatchPublisher(config.broker, topology) as publisher:
             OutboxRelay(config, store, publisher).run(stop)
-        finally:
-            publisher.close()
-            store.close()
 
     reconnecting(stop, session)
 
@@ -127,13 +119,11 @@ def run_poison_drain(config: Config, stop: threading.Event) -> None:
     topology = Topology.from_config(config.broker)
 
     def session() -> None:
-        store = Store.open(config.store_url)
-        consumer = Consumer(config.broker, topology, topology.poison_queue, prefetch=100)
-        try:
+        with (
+            Store.open(config.store_url) as store,
+            Consumer(config.broker, topology, topology.poison_queue, prefetch=100) as consumer,
+        ):
             PoisonDrain(store, consumer, config.broker.delivery_limit).run(stop)
-        finally:
-            consumer.close()
-            store.close()
 
     reconnecting(stop, session)
 
@@ -142,14 +132,11 @@ def run_worker(config: Config, stop: threading.Event, name: str) -> None:
     topology = Topology.from_config(config.broker)
 
     def session() -> None:
-        store = Store.open(config.store_url)
-        consumer = Consumer(
-            config.broker, topology, names.sync_queue(config.broker.prefix), prefetch=config.broker.prefetch
-        )
-        try:
+        queue = names.sync_queue(config.broker.prefix)
+        with (
+            Store.open(config.store_url) as store,
+            Consumer(config.broker, topology, queue, prefetch=config.broker.prefetch) as consumer,
+        ):
             SyncWorker(config, store, consumer, lambda: make_client(config.portal), name=name).run(stop)
-        finally:
-            consumer.close()
-            store.close()
 
     reconnecting(stop, session)

@@ -34,7 +34,7 @@ from gateway.errors import BrokerUnavailable
 from gateway.portal import PortalClient
 from gateway.store import Decision, DeliveryOutcome, Result, Store
 from gateway.sync.delivery import Job, Sent, deliver
-from gateway.sync.headers import REASON, message_headers
+from gateway.sync.headers import REASON
 
 log = structlog.get_logger(__name__)
 
@@ -290,6 +290,3 @@ def _reason(item: Sent, result: Result) -> str:
     if result is Result.DEAD and item.result is Result.RETRY:
         return f"gave up after {item.job.attempt} attempts; last error: {item.error}"
     return item.error or ""
-
-
-__all__ = ["SyncWorker", "message_headers"]

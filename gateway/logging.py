@@ -14,6 +14,7 @@ import sys
 from collections.abc import MutableMapping
 from typing import Any
 
+import orjson
 import structlog
 
 SENSITIVE_KEYS = frozenset(
@@ -41,7 +42,11 @@ REDACTED = "[redacted]"
 
 def _scrub(value: Any) -> Any:
     if isinstance(value, str):
-        return _EMAIL.sub(REDACTED, _DIGIT_RUN.sub(REDACTED, value))
+        # The e-mail pattern backtracks at every position: look for its "@" first (the daemon logs a
+        # line per delivered message, and few of its strings hold one).
+        if "@" in value:
+            value = _EMAIL.sub(REDACTED, value)
+        return _DIGIT_RUN.sub(REDACTED, value)
     if isinstance(value, dict):
         return {k: REDACTED if str(k).lower() in SENSITIVE_KEYS else _scrub(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -59,6 +64,11 @@ def redact(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> 
     return event_dict
 
 
+def _json_line(event: Any, default: Any = None, **_: Any) -> str:
+    """``JSONRenderer``'s serializer: orjson, with structlog's fallback for unknown types."""
+    return orjson.dumps(event, default=default, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def configure(*, level: str = "INFO", json_output: bool | None = None) -> None:
     """Configure structlog and route the standard library's loggers through the same chain."""
     if json_output is None:
@@ -70,10 +80,15 @@ def configure(*, level: str = "INFO", json_output: bool | None = None) -> None:
         structlog.processors.dict_tracebacks if json_output else structlog.processors.format_exc_info,
         redact,
     ]
-    renderer: Any = structlog.processors.JSONRenderer() if json_output else structlog.dev.ConsoleRenderer()
+    renderer: Any = structlog.dev.ConsoleRenderer()
+    if json_output:
+        renderer = structlog.processors.JSONRenderer(serializer=_json_line)
+    # The gateway's own events are rendered and written by structlog directly (the daemon writes one
+    # per delivered message; the standard library's record machinery would double their cost); the
+    # libraries' stdlib records go through the same processors and renderer via the handler below.
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
+        processors=[*shared, renderer],
+        logger_factory=structlog.WriteLoggerFactory(file=sys.stderr),
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
         cache_logger_on_first_use=True,
     )

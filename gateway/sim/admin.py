@@ -143,7 +143,7 @@ class AdminApi:
             try:
                 document = parse_json(await read_body(request, portal.max_body_bytes))
                 catalogue = (
-                    None if document is None else parse_catalogue(document, portal.schemas, "the body")
+                    None if document is None else parse_catalogue(document, portal.contract, "the body")
                 )
             except (CallRefused, CatalogueError) as exc:
                 return json_response({"error": str(exc)}, 400)

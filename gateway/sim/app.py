@@ -1,6 +1,6 @@
 """The simulator's ASGI application: ``create_app(config, faults, catalogue=...)`` → a Starlette app.
 
-It wires one ``Portal`` (store, schemas, sessions, faults, operations) to its three route sets:
+It wires one ``Portal`` (store, contract, sessions, faults, operations) to its three route sets:
 the JSON API (``gateway.sim.rest``), the SOAP endpoint (``gateway.sim.soap``) and the truth and
 control API (``gateway.sim.admin``). The command (``gateway.sim.command``) serves it with
 uvicorn; a test can serve it however it likes.
@@ -18,14 +18,14 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gateway.config import SimConfig
-from gateway.packets.schemas import SCHEMA_DIR, SchemaSet
 from gateway.sim.admin import AdminApi
 from gateway.sim.catalogue import Catalogue
 from gateway.sim.codes import ErrorCode
+from gateway.sim.contract import SCHEMA_DIR, Contract
 from gateway.sim.faults import FaultSpec
 from gateway.sim.portal import Portal
 from gateway.sim.rest import JsonApi
+from gateway.sim.settings import SimSettings
 from gateway.sim.soap import SoapApi
 from gateway.sim.store import Checkpointer, SimStore
 from gateway.sim.wire import json_response
@@ -34,26 +34,25 @@ log = structlog.get_logger(__name__)
 
 
 def create_app(
-    config: SimConfig,
+    config: SimSettings,
     faults: FaultSpec | None = None,
     *,
     catalogue: Catalogue | None = None,
     schema_dir: Path = SCHEMA_DIR,
     stopping: Callable[[], bool] = lambda: False,
 ) -> Starlette:
-    """Build the simulator on the store at ``config.db`` (opened now; raises ``StoreError``).
+    """Build the simulator on the store at ``config.db`` (opened now; raises ``SimStoreError``).
 
     ``catalogue`` is the procedure catalogue in force at start (None: every code is accepted).
     ``stopping`` tells hung calls that the server is shutting down, so they let go at once.
     """
+    contract = Contract(schema_dir)
     store = SimStore(config.db)
     try:
-        portal = Portal(
-            config, faults or FaultSpec(), store, SchemaSet(schema_dir), stopping, startup_catalogue=catalogue
-        )
+        portal = Portal(config, faults or FaultSpec(), store, contract, stopping, startup_catalogue=catalogue)
         routes = [
             *JsonApi(portal).routes(),
-            *SoapApi(portal, schema_dir).routes(),
+            *SoapApi(portal).routes(),
             *AdminApi(portal).routes(),
         ]
     except BaseException:

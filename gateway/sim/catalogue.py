@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gateway.packets.schemas import SchemaSet
-from gateway.sim.wire import loads_strict
+from gateway.sim.contract import Contract
+from gateway.sim.wire import loads_strict, unicode_problem
 
 FIELDS = {"MaTTHC": "MaTTHC", "TenTTHC": "Van2000", "MaLinhVuc": "Ma", "TenLinhVuc": "Van1000"}
 """A procedure's keys, in answer order, and the schema type of each (that of the ``HoSo`` field)."""
@@ -66,15 +66,18 @@ class Catalogue:
         return [p.to_json() for p in self.procedures]
 
 
-def parse_catalogue(document: Any, schemas: SchemaSet, source: str = "the catalogue") -> Catalogue:
+def parse_catalogue(document: Any, contract: Contract, source: str = "the catalogue") -> Catalogue:
     """Build a ``Catalogue`` from decoded JSON, or raise ``CatalogueError`` naming ``source`` and
     the item (its index in the array) that is wrong."""
     if not isinstance(document, list):
         raise CatalogueError(f"{source}: a catalogue must be a JSON array of procedures")
+    problem = unicode_problem(document)
+    if problem:
+        raise CatalogueError(f"{source}: {problem}")
     procedures: list[Procedure] = []
     first_at: dict[str, int] = {}
     for index, item in enumerate(document):
-        procedure = _procedure(item, schemas, f"{source}: item {index}")
+        procedure = _procedure(item, contract, f"{source}: item {index}")
         if procedure.ma_tthc in first_at:
             raise CatalogueError(
                 f"{source}: item {index}: MaTTHC {procedure.ma_tthc} is listed twice"
@@ -85,7 +88,7 @@ def parse_catalogue(document: Any, schemas: SchemaSet, source: str = "the catalo
     return Catalogue(tuple(procedures))
 
 
-def load_catalogue(path: Path, schemas: SchemaSet) -> Catalogue:
+def load_catalogue(path: Path, contract: Contract) -> Catalogue:
     """Read a catalogue file given on the command line (UTF-8 JSON, parsed strictly)."""
     try:
         text = path.read_bytes()
@@ -95,10 +98,10 @@ def load_catalogue(path: Path, schemas: SchemaSet) -> Catalogue:
         document = loads_strict(text)
     except ValueError as exc:
         raise CatalogueError(f"{path}: the catalogue is not valid JSON: {exc}") from exc
-    return parse_catalogue(document, schemas, str(path))
+    return parse_catalogue(document, contract, str(path))
 
 
-def _procedure(item: Any, schemas: SchemaSet, where: str) -> Procedure:
+def _procedure(item: Any, contract: Contract, where: str) -> Procedure:
     if not isinstance(item, Mapping):
         raise CatalogueError(f"{where}: a procedure must be a JSON object, got {_kind(item)}")
     unknown = sorted(set(item) - set(FIELDS))
@@ -110,7 +113,7 @@ def _procedure(item: Any, schemas: SchemaSet, where: str) -> Procedure:
         raise CatalogueError(f"{where}: MaTTHC is required")
     for key, type_name in FIELDS.items():
         if key in item:
-            violations = schemas.json_violations(item[key], type_name)
+            violations = contract.json_violations(item[key], type_name)
             if violations:
                 raise CatalogueError(f"{where}: {key}: {violations[0].message}")
     details = tuple((key, str(item[key])) for key in FIELDS if key != "MaTTHC" and key in item)

@@ -1,7 +1,9 @@
 """``dvcgw portal-sim``: run the simulated national portal (also ``python -m gateway.sim``).
 
-Thin on purpose: read the configuration, parse the options, bind the socket, hand the app to
-uvicorn, map failures to the shared exit codes. Everything the server does lives in ``app`` and
+Thin on purpose: read the settings, parse the options, bind the socket, hand the app to uvicorn,
+map failures to exit codes (the same numbers as every ``dvcgw`` command: 0, 2 usage, 3 store).
+The simulator is the gateway's peer, not part of it: it reads its own settings
+(``gateway.sim.settings``) and configures its own logs. Everything the server does lives in ``app`` and
 the modules it wires.
 """
 
@@ -11,6 +13,7 @@ import dataclasses
 import signal
 import socket
 import sys
+from enum import IntEnum
 from pathlib import Path
 from types import FrameType
 from typing import NoReturn
@@ -19,14 +22,24 @@ import click
 import structlog
 import uvicorn
 
-from gateway.config import SimConfig, load_config
-from gateway.errors import ConfigError, StoreError
-from gateway.exit_codes import ExitCode
-from gateway.logging import configure as configure_logging
-from gateway.packets.schemas import SchemaSet
 from gateway.sim.app import create_app
 from gateway.sim.catalogue import Catalogue, CatalogueError, load_catalogue
+from gateway.sim.contract import Contract, ContractError
 from gateway.sim.faults import FaultSpec, FaultSpecError, load_spec
+from gateway.sim.logs import configure as configure_logging
+from gateway.sim.settings import SettingsError, SimSettings, load_settings
+from gateway.sim.store import SimStoreError
+
+
+class ExitCode(IntEnum):
+    """The simulator's exit codes: the numbers ``docs/portal-sim.md`` lists (those of ``dvcgw``)."""
+
+    OK = 0
+    USAGE = 2
+    """A bad option, fault spec, catalogue file or setting, or the port cannot be bound."""
+    UNAVAILABLE = 3
+    """The store cannot be opened."""
+
 
 # A hung or slow call may hold shutdown this long before uvicorn cancels it.
 _GRACEFUL_S = 3
@@ -99,16 +112,20 @@ def portal_sim(
     except FaultSpecError as exc:
         raise click.BadParameter(str(exc), param_hint="--faults") from exc
     try:
-        catalogue = load_catalogue(catalogue_file, SchemaSet()) if catalogue_file else None
+        catalogue = load_catalogue(catalogue_file, Contract()) if catalogue_file else None
     except CatalogueError as exc:
         raise click.BadParameter(str(exc), param_hint="--catalogue") from exc
-    # The gateway's one chain (with redaction); uvicorn's own loggers are routed through it.
+    except ContractError as exc:
+        _fail(ExitCode.USAGE, str(exc))
+    # JSON lines on stderr; uvicorn's own loggers are routed through the same chain.
     configure_logging(level="INFO")
     sock = _bind(config)
     sys.exit(int(_serve(config, spec, catalogue, sock)))
 
 
-def _serve(config: SimConfig, spec: FaultSpec, catalogue: Catalogue | None, sock: socket.socket) -> ExitCode:
+def _serve(
+    config: SimSettings, spec: FaultSpec, catalogue: Catalogue | None, sock: socket.socket
+) -> ExitCode:
     server: uvicorn.Server | None = None
     try:
         app = create_app(
@@ -117,9 +134,12 @@ def _serve(config: SimConfig, spec: FaultSpec, catalogue: Catalogue | None, sock
             catalogue=catalogue,
             stopping=lambda: server is not None and server.should_exit,
         )
-    except StoreError as exc:
+    except SimStoreError as exc:
         sock.close()
         _fail(ExitCode.UNAVAILABLE, str(exc))
+    except ContractError as exc:
+        sock.close()
+        _fail(ExitCode.USAGE, str(exc))
     server = uvicorn.Server(
         uvicorn.Config(
             app,
@@ -158,19 +178,19 @@ def _serve(config: SimConfig, spec: FaultSpec, catalogue: Catalogue | None, sock
     return ExitCode.OK
 
 
-def _sim_config(ctx: click.Context) -> SimConfig:
-    # Under ``dvcgw`` the group has read the configuration already (honouring --config).
-    parent = ctx.find_root().obj
-    loaded = getattr(getattr(parent, "config", None), "sim", None)
-    if isinstance(loaded, SimConfig):
-        return loaded
+def _sim_config(ctx: click.Context) -> SimSettings:
     try:
-        return load_config().sim
-    except ConfigError as exc:
+        # Under ``dvcgw`` the group has read the configuration already (honouring --config);
+        # its ``sim`` section has the attributes of ``SimSettings``.
+        loaded = getattr(getattr(ctx.find_root().obj, "config", None), "sim", None)
+        if loaded is not None:
+            return SimSettings.from_values(loaded)
+        return load_settings()
+    except SettingsError as exc:
         _fail(ExitCode.USAGE, str(exc))
 
 
-def _bind(config: SimConfig) -> socket.socket:
+def _bind(config: SimSettings) -> socket.socket:
     family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
     # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on accepted sockets whose proto says
     # TCP, and without it every response (headers and body written apart) waits ~40 ms for the

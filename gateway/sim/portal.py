@@ -1,6 +1,6 @@
 """The simulated portal as one object: what every transport (JSON, SOAP, admin) holds.
 
-It owns the collaborators (store, compiled schemas, sessions, fault injector, procedure catalogue,
+It owns the collaborators (store, compiled contract, sessions, fault injector, procedure catalogue,
 operations) and the steps every portal call shares whatever its transport: the fault gate before
 processing (outage, rate limit, injected errors, latency, hangs), the hang after processing, the
 session check, and the counting of refused calls. Collaborators are passed in, never global, so a
@@ -16,13 +16,13 @@ from collections.abc import Callable
 import structlog
 from starlette.requests import Request
 
-from gateway.config import SimConfig
-from gateway.packets.schemas import SchemaSet
 from gateway.sim.auth import Sessions
 from gateway.sim.catalogue import Catalogue
 from gateway.sim.codes import CallRefused, ErrorCode
+from gateway.sim.contract import Contract
 from gateway.sim.faults import Decision, FaultInjector, FaultSpec
 from gateway.sim.service import PortalService
+from gateway.sim.settings import SimSettings
 from gateway.sim.store import SimStore
 from gateway.sim.wire import MIB
 
@@ -45,10 +45,10 @@ class Portal:
 
     def __init__(
         self,
-        config: SimConfig,
+        config: SimSettings,
         startup_faults: FaultSpec,
         store: SimStore,
-        schemas: SchemaSet,
+        contract: Contract,
         stopping: Callable[[], bool] = lambda: False,
         *,
         startup_catalogue: Catalogue | None = None,
@@ -59,7 +59,7 @@ class Portal:
         # The procedure catalogue in force (PUT /_sim/catalogue replaces it); None accepts every code.
         self.catalogue = startup_catalogue
         self.store = store
-        self.schemas = schemas
+        self.contract = contract
         self.stopping = stopping
         self.faults = FaultInjector(startup_faults)
         self.sessions = Sessions(store, config.username, config.password, self.session_ttl_s)

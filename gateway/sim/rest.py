@@ -9,7 +9,10 @@
   The session may also come as ``Authorization: Bearer <session>``.
 
 Every answer is ``{"error_code", "message", "result"}``; a batch answers one outcome per item.
-Each record is validated with the gateway's own JSON Schema (``schemas/dvcqg.schema.json``).
+Each record is validated against the contract's JSON Schema (``schemas/dvcqg.schema.json``), then
+checked for what its XML form could not carry (``gateway.sim.records.binding_problems``), and held
+complete. Lone surrogates (``"\\ud800"`` escapes) are refused: in the envelope the whole call (400),
+in a record that item.
 """
 
 from __future__ import annotations
@@ -21,11 +24,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from gateway.packets.model import complete
 from gateway.sim.codes import CallRefused, ErrorCode
 from gateway.sim.portal import Portal
+from gateway.sim.records import binding_problems, complete
 from gateway.sim.service import Item, portal_time, summarize
-from gateway.sim.wire import answer, parse_json, read_body, refusal
+from gateway.sim.wire import answer, parse_json, parse_text_json, read_body, refusal, unicode_problem
 
 Document = dict[str, Any]
 
@@ -62,7 +65,7 @@ class JsonApi:
         try:
             body = await read_body(request, portal.max_body_bytes)
             decision = await portal.admit(request)
-            document = parse_json(body)
+            document = parse_text_json(body)
             if not isinstance(document, dict) or not all(
                 isinstance(document.get(k), str) for k in ("username", "password")
             ):
@@ -85,6 +88,10 @@ class JsonApi:
             document = parse_json(body)
             if not isinstance(document, dict):
                 raise CallRefused(ErrorCode.BAD_REQUEST, "the body must be a JSON object")
+            # Records are judged one by one (below); the rest of the call must be text.
+            problem = unicode_problem({k: v for k, v in document.items() if k != "data"})
+            if problem:
+                raise CallRefused(ErrorCode.BAD_REQUEST, f"body refused: {problem}")
             portal.authenticate(_bearer(request) or document.get("session"))
             service = document.get("service")
             handler = self._services.get(service) if isinstance(service, str) else None
@@ -171,12 +178,19 @@ class JsonApi:
         return data
 
     def _item(self, value: Any, type_name: str) -> Item:
+        contract = self._portal.contract
         ma = value.get("MaHoSo") if isinstance(value, dict) else None
-        ma_ho_so = ma if isinstance(ma, str) else ""
-        violations = self._portal.schemas.json_violations(value, type_name)
+        # Echoed in the outcome: a code that is not text is shown escaped, never sent back as is.
+        ma_ho_so = ma.encode("utf-8", "backslashreplace").decode("utf-8") if isinstance(ma, str) else ""
+        problem = unicode_problem(value)
+        if problem:
+            return Item(ma_ho_so, None, (problem,))
+        violations = contract.json_violations(value, type_name) or binding_problems(
+            value, type_name, contract
+        )
         if violations:
             return Item(ma_ho_so, None, tuple(violations))
-        return Item(ma_ho_so, complete(value, type_name, self._portal.schemas.layout))
+        return Item(ma_ho_so, complete(value, type_name, contract))
 
 
 def _check_envelope(document: Document, service: str, portal: Portal) -> None:
@@ -184,7 +198,7 @@ def _check_envelope(document: Document, service: str, portal: Portal) -> None:
     if unknown:
         raise CallRefused(ErrorCode.BAD_REQUEST, f"unknown key(s) for {service}: {', '.join(unknown)}")
     madonvi = document.get("madonvi")
-    if not isinstance(madonvi, str) or portal.schemas.json_violations(madonvi, "MaDonVi"):
+    if not isinstance(madonvi, str) or portal.contract.json_violations(madonvi, "MaDonVi"):
         raise CallRefused(
             ErrorCode.BAD_REQUEST, f"madonvi must be an agency code like 000.00.22.H33, got {madonvi!r}"
         )

@@ -33,11 +33,11 @@ from zoneinfo import ZoneInfo
 import orjson
 import structlog
 
-from gateway.errors import Violation
-from gateway.packets.model import record_hash
 from gateway.sim.catalogue import Catalogue
 from gateway.sim.codes import CallRefused, ErrorCode
+from gateway.sim.contract import Violation
 from gateway.sim.faults import FaultInjector
+from gateway.sim.records import record_hash
 from gateway.sim.store import Change, SimStore, StoreTx
 from gateway.sim.transitions import is_regression
 

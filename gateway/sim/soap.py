@@ -2,8 +2,9 @@
 
 SOAP 1.1, document/literal, as described by ``schemas/dvcqg.wsdl`` (which includes
 ``schemas/dvcqg.xsd``): the same operations and records as the JSON API, as XML. Requests are
-parsed with the gateway's hardened parser (no DTD, no entities, size cap) and validated against
-the XSD; each dossier or history item is validated on its own so that one bad item is refused
+parsed with the simulator's own hardened parser (``gateway.sim.xmlinput``: no DTD, no entities,
+no network, size cap) and validated against the XSD; records are read and written by
+``gateway.sim.records``; each dossier or history item is validated on its own so that one bad item is refused
 with its field and reason while the others go through, exactly as in JSON.
 
 Call-level errors are SOAP faults: ``faultcode`` Client (the caller's fault) or Server, the
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from copy import deepcopy
-from pathlib import Path
 from typing import Any, cast
 
 from lxml import etree
@@ -23,15 +23,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from gateway.packets.render import record_from_xml, record_to_xml
-from gateway.safexml import UnsafeXml, parse
 from gateway.sim.codes import CallRefused, ErrorCode
+from gateway.sim.contract import WSDL_FILE, XSD_FILE
 from gateway.sim.portal import Portal
+from gateway.sim.records import NOT_XML, record_from_xml, record_to_xml
 from gateway.sim.service import Item, Outcome, portal_time, summarize
 from gateway.sim.wire import read_body, refusal_headers
+from gateway.sim.xmlinput import RefusedXml, parse_request
 
-WSDL_FILE = "dvcqg.wsdl"
-XSD_FILE = "dvcqg.xsd"
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP12_ENV = "http://www.w3.org/2003/05/soap-envelope"
 _XS = "{http://www.w3.org/2001/XMLSchema}"
@@ -44,10 +43,11 @@ Element = etree._Element
 class SoapApi:
     """The SOAP endpoint of one portal."""
 
-    def __init__(self, portal: Portal, schema_dir: Path) -> None:
+    def __init__(self, portal: Portal) -> None:
         self._portal = portal
-        self._layout = portal.schemas.layout
-        self._ns = self._layout.namespace
+        self._contract = portal.contract
+        schema_dir = portal.contract.schema_dir
+        self._ns = self._contract.namespace
         self._q = "{" + self._ns + "}"
         self._nsmap: dict[Any, str] = {None: self._ns}
         parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
@@ -112,8 +112,8 @@ class SoapApi:
 
     def _operation(self, body: bytes) -> Element:
         try:
-            root = parse(body, max_bytes=self._portal.max_body_bytes)
-        except UnsafeXml as exc:
+            root = parse_request(body, max_bytes=self._portal.max_body_bytes)
+        except RefusedXml as exc:
             raise CallRefused(ErrorCode.BAD_REQUEST, f"request refused: {exc}") from exc
         if root.tag == f"{{{SOAP12_ENV}}}Envelope":
             raise CallRefused(ErrorCode.BAD_REQUEST, "SOAP 1.2 envelopes are not supported; use SOAP 1.1")
@@ -156,7 +156,7 @@ class SoapApi:
                 ErrorCode.BATCH_TOO_LARGE,
                 f"batch of {len(items)} items is over the maximum of {portal.batch_max}; split it",
             )
-        if portal.schemas.xml_violations(operation):
+        if self._contract.xml_violations(operation):
             # Something is wrong: the envelope (a call error) or some items (item errors)?
             names = tuple(etree.QName(c).localname for c in children)
             if (
@@ -171,11 +171,11 @@ class SoapApi:
                 )
             self._check_header(operation)
             return [self._item(element, type_name) for element in items]
-        return [Item(self._text(e, "MaHoSo"), record_from_xml(e, type_name, self._layout)) for e in items]
+        return [Item(self._text(e, "MaHoSo"), record_from_xml(e, type_name, self._contract)) for e in items]
 
     def _check_header(self, operation: Element) -> None:
         madonvi = self._text(operation, "MaDonVi")
-        if self._portal.schemas.json_violations(madonvi, "MaDonVi"):
+        if self._contract.json_violations(madonvi, "MaDonVi"):
             raise CallRefused(
                 ErrorCode.BAD_REQUEST, f"MaDonVi must be an agency code like 000.00.22.H33, got {madonvi!r}"
             )
@@ -186,11 +186,11 @@ class SoapApi:
             )
 
     def _item(self, element: Element, type_name: str) -> Item:
-        violations = self._portal.schemas.xml_violations(element)
+        violations = self._contract.xml_violations(element)
         ma_ho_so = self._text(element, "MaHoSo")
         if violations:
             return Item(ma_ho_so, None, tuple(violations))
-        return Item(ma_ho_so, record_from_xml(element, type_name, self._layout))
+        return Item(ma_ho_so, record_from_xml(element, type_name, self._contract))
 
     # ---- operations -----------------------------------------------------------------------
 
@@ -228,7 +228,7 @@ class SoapApi:
         if record is None:
             return self._reply("TraCuuHoSoResponse", ErrorCode.OK, f"dossier {ma_ho_so} not found")
         reply = self._reply("TraCuuHoSoResponse", ErrorCode.OK, "found")
-        record_to_xml(reply, "HoSo", record, "HoSo", self._layout)
+        record_to_xml(reply, "HoSo", record, "HoSo", self._contract)
         return reply
 
     def _changes(self, operation: Element) -> Element:
@@ -272,17 +272,22 @@ class SoapApi:
             row = etree.SubElement(reply, self._q + "KetQua")
             etree.SubElement(row, self._q + "MaHoSo").text = outcome.ma_ho_so
             etree.SubElement(row, self._q + "ErrorCode").text = str(int(outcome.code))
-            etree.SubElement(row, self._q + "Message").text = outcome.message
+            etree.SubElement(row, self._q + "Message").text = _xml_text(outcome.message)
         return reply
 
     def _fault(self, exc: CallRefused) -> Response:
         fault = etree.Element(f"{{{SOAP_ENV}}}Fault", nsmap={"soap": SOAP_ENV})
         etree.SubElement(fault, "faultcode").text = "soap:Client" if exc.status < 500 else "soap:Server"
-        etree.SubElement(fault, "faultstring").text = exc.message
+        etree.SubElement(fault, "faultstring").text = _xml_text(exc.message)
         detail = etree.SubElement(etree.SubElement(fault, "detail"), self._q + "LoiDichVu", nsmap=self._nsmap)
         etree.SubElement(detail, self._q + "ErrorCode").text = str(int(exc.code))
         etree.SubElement(detail, self._q + "Reason").text = exc.code.reason
         return _envelope(fault, exc.status, refusal_headers(exc))
+
+
+def _xml_text(message: str) -> str:
+    """A message made safe for an XML text node (a character XML cannot carry becomes U+FFFD)."""
+    return NOT_XML.sub("\ufffd", message)
 
 
 def _elements(parent: Element) -> list[Element]:

@@ -31,7 +31,10 @@ from typing import Any
 
 import orjson
 
-from gateway.errors import StoreError
+
+class SimStoreError(Exception):
+    """The simulator's store cannot be opened or a transaction failed; the message says which file."""
+
 
 SCHEMA_VERSION = "1"
 
@@ -163,11 +166,11 @@ class SimStore:
             if row is None:
                 self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
             elif row[0] != SCHEMA_VERSION:
-                raise StoreError(
+                raise SimStoreError(
                     f"{path}: store schema version {row[0]}, this simulator needs {SCHEMA_VERSION}"
                 )
         except (sqlite3.Error, OSError) as exc:
-            raise StoreError(f"{path}: cannot open the simulator's store: {exc}") from exc
+            raise SimStoreError(f"{path}: cannot open the simulator's store: {exc}") from exc
 
     def close(self) -> None:
         # Fold the WAL back into the database so the file alone holds everything; best effort,
@@ -182,7 +185,7 @@ class SimStore:
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot begin a transaction: {exc}") from exc
+            raise SimStoreError(f"cannot begin a transaction: {exc}") from exc
         tx = StoreTx(self._db)
         try:
             yield tx
@@ -190,7 +193,7 @@ class SimStore:
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
             self._rollback()
-            raise StoreError(f"{self.path}: a transaction failed: {exc}") from exc
+            raise SimStoreError(f"{self.path}: a transaction failed: {exc}") from exc
         except BaseException:
             self._rollback()
             raise

@@ -10,6 +10,7 @@ refused, because two parsers that disagree on such input are how smuggled fields
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from gateway.sim.codes import CallRefused, ErrorCode
+from gateway.sim.contract import Violation
 
 MIB = 1024 * 1024
 
@@ -64,6 +66,15 @@ def parse_json(body: bytes) -> Any:
         raise CallRefused(ErrorCode.BAD_REQUEST, f"body is not acceptable JSON: {exc}") from exc
 
 
+def parse_text_json(body: bytes) -> Any:
+    """``parse_json``, refusing (400) a document that holds a lone surrogate anywhere."""
+    document = parse_json(body)
+    problem = unicode_problem(document)
+    if problem:
+        raise CallRefused(ErrorCode.BAD_REQUEST, f"body refused: {problem}")
+    return document
+
+
 def loads_strict(data: bytes | str) -> Any:
     """Decode JSON strictly (as ``parse_json``), raising ``ValueError`` saying why; for files."""
     try:
@@ -71,6 +82,34 @@ def loads_strict(data: bytes | str) -> Any:
     except RecursionError:
         raise ValueError("nested too deeply") from None
     # JSONDecodeError and UnicodeDecodeError are ValueErrors already.
+
+
+def unicode_problem(value: Any, path: str = "$") -> Violation | None:
+    """Where decoded JSON holds a lone surrogate (``"\\ud800"`` escapes decode to one), and which;
+    None when every key and string is Unicode text.
+
+    JSON allows such escapes, but they are not text: they cannot be encoded, compared, stored or
+    hashed as UTF-8, so every later step would fail on them. Callers refuse them up front. The walk
+    keeps its own stack: the document may nest as deep as the JSON decoder allowed.
+    """
+    pending: list[tuple[str, Any]] = [(path, value)]
+    while pending:
+        where, item = pending.pop()
+        if isinstance(item, str):
+            bad = _SURROGATE.search(item)
+            if bad is not None:
+                return Violation(where, f"holds a lone surrogate U+{ord(bad.group()):04X}, which is not text")
+        elif isinstance(item, dict):
+            for key in item:
+                if _SURROGATE.search(key):
+                    return Violation(where, f"has a key holding a lone surrogate ({key!r})")
+            pending.extend((f"{where}.{key}", child) for key, child in reversed(item.items()))
+        elif isinstance(item, list):
+            pending.extend((f"{where}[{i}]", child) for i, child in reversed(list(enumerate(item))))
+    return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -9,7 +9,8 @@ exactly one gets SEND. The lease is not re-entrant: a second delivery of the mes
 
 Acknowledgements move ``dossiers.acked_*`` only to a larger (revision, message id), so a late
 acknowledgement of an older revision never moves it back. Everything runs inside the caller's
-transaction; per-row updates go as one executemany each.
+transaction; acknowledgements (the common case) are set-based statements over id lists, the rarer
+failures one executemany each.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import structlog
@@ -24,7 +26,8 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Integer,
-    String,
+    Select,
+    Update,
     and_,
     bindparam,
     case,
@@ -34,7 +37,7 @@ from sqlalchemy import (
     update,
 )
 
-from gateway.store._statements import OPEN, among, chunks
+from gateway.store._statements import OPEN, among, chunks, listed
 from gateway.store.model import (
     FINAL_STATES,
     Decision,
@@ -46,6 +49,9 @@ from gateway.store.model import (
 from gateway.store.schema import UtcDateTime, attempts, dossiers, messages
 
 log = structlog.get_logger(__name__)
+
+# The acknowledged messages, beside the dossiers they move forward (``UPDATE dossiers ... FROM``).
+_SENT = messages.alias("sent")
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,9 @@ class _Entry:
     attempts: int
 
 
+_ENTRY_COLUMNS = [messages.c[field.name] for field in fields(_Entry)]
+
+
 def begin(
     connection: Connection, message_ids: Sequence[int], lease_s: float, now: datetime
 ) -> list[DeliveryDecision]:
@@ -69,32 +78,20 @@ def begin(
     found = _entries(connection, wanted)
     open_ids = [i for i in wanted if i in found and found[i].state not in FINAL_STATES]
     taken: dict[int, bool] = {}  # message id -> portal_known of its dossier
+    lease = _lease_statement(connection.dialect.name)
+    until = now + timedelta(seconds=lease_s)
     for chunk in chunks(open_ids):
-        statement = (
-            update(dossiers)
-            .where(
-                among(connection, dossiers.c.ma_ho_so, sorted({found[i].ma_ho_so for i in chunk})),
-                # a message id belongs to one dossier: this reads "the message is its dossier's latest"
-                among(connection, dossiers.c.latest_message_id, chunk),
-                or_(dossiers.c.lease_message_id.is_(None), dossiers.c.lease_until < now),
-            )
-            .values(
-                lease_message_id=dossiers.c.latest_message_id,
-                lease_until=now + timedelta(seconds=lease_s),
-                updated_at=now,
-            )
-            .returning(dossiers.c.latest_message_id, dossiers.c.portal_known)
-        )
-        taken.update((row.latest_message_id, bool(row.portal_known)) for row in connection.execute(statement))
+        codes = sorted({found[i].ma_ho_so for i in chunk})
+        rows = connection.execute(lease, {"codes": codes, "ids": list(chunk), "now": now, "until": until})
+        taken.update((latest, bool(known)) for latest, known in rows.all())
     refused = [i for i in open_ids if i not in taken]
     latest = _latest_of(connection, sorted({found[i].ma_ho_so for i in refused}))
     superseded = {i for i in refused if latest.get(found[i].ma_ho_so) != i}
     set_state(connection, sorted(superseded), MessageState.SUPERSEDED, now)
     # Touch what is being sent, so that sweep_stuck does not take it for lost.
+    touch = _touch_statement(connection.dialect.name)
     for chunk in chunks(sorted(taken)):
-        connection.execute(
-            update(messages).where(among(connection, messages.c.id, chunk)).values(updated_at=now)
-        )
+        connection.execute(touch, {"ids": list(chunk), "now": now})
 
     decisions = []
     decided: set[int] = set()
@@ -147,11 +144,11 @@ def set_state(connection: Connection, ids: Sequence[int], state: MessageState, n
 
 def _entries(connection: Connection, ids: Sequence[int]) -> dict[int, _Entry]:
     found: dict[int, _Entry] = {}
-    columns = [messages.c[field.name] for field in fields(_Entry)]
+    statement = _entries_statement(connection.dialect.name)
     for chunk in chunks(ids):
-        for row in connection.execute(select(*columns).where(among(connection, messages.c.id, chunk))):
-            entry = _Entry(**{**row._mapping, "state": MessageState(row.state)})
-            found[entry.id] = entry
+        rows = connection.execute(statement, {"ids": list(chunk)}).all()
+        for id_, ma_ho_so, revision, content_hash, status, state, attempts_ in rows:
+            found[id_] = _Entry(id_, ma_ho_so, revision, content_hash, status, MessageState(state), attempts_)
     return found
 
 
@@ -196,58 +193,28 @@ def _record_acked(
 ) -> None:
     if not acked:
         return
-    connection.execute(
-        update(messages)
-        .where(messages.c.id == bindparam("b_id"), messages.c.state != MessageState.ACKED.value)
-        .values(
-            state=MessageState.ACKED.value,
-            acked_at=now,
-            updated_at=now,
-            attempts=_attempts_at_least(),
-            publish_lease_until=None,
-        ),
-        [{"b_id": o.message_id, "b_attempt": o.attempt} for o in acked],
-    )
-    revision = bindparam("b_revision", type_=String)
-    message_id = bindparam("b_id", type_=Integer)
-    at = bindparam("b_at", type_=UtcDateTime)
-    forward = (
-        update(dossiers)
-        .where(
-            dossiers.c.ma_ho_so == bindparam("b_code"),
-            or_(
-                dossiers.c.acked_revision.is_(None),
-                dossiers.c.acked_revision < revision,
-                and_(dossiers.c.acked_revision == revision, dossiers.c.acked_message_id < message_id),
-            ),
-        )
-        .values(
-            acked_message_id=message_id,
-            acked_revision=revision,
-            acked_content_hash=bindparam("b_hash"),
-            acked_at=at,
-            status=bindparam("b_status"),
-            updated_at=at,
-        )
-    )
-    rows = [
-        {
-            "b_code": found[o.message_id].ma_ho_so,
-            "b_id": o.message_id,
-            "b_revision": found[o.message_id].revision,
-            "b_hash": found[o.message_id].content_hash,
-            "b_status": found[o.message_id].status,
-            "b_at": now,
-        }
-        for o in acked
-    ]
-    connection.execute(forward, rows)
-    for chunk in chunks(sorted({found[o.message_id].ma_ho_so for o in acked})):
-        connection.execute(
-            update(dossiers)
-            .where(among(connection, dossiers.c.ma_ho_so, chunk), dossiers.c.portal_known.is_(False))
-            .values(portal_known=True, updated_at=now)
-        )
+    # Set-based: one UPDATE per distinct attempt number (nearly always one), not one per message.
+    by_attempt: dict[int, list[int]] = {}
+    for outcome in acked:
+        by_attempt.setdefault(outcome.attempt, []).append(outcome.message_id)
+    acked_statement = _acked_statement(connection.dialect.name)
+    for attempt, ids in sorted(by_attempt.items()):
+        for chunk in chunks(sorted(ids)):
+            connection.execute(acked_statement, {"ids": list(chunk), "attempt": attempt, "now": now})
+    # Each dossier moves forward to its largest acknowledged (revision, id) of this call, in one
+    # UPDATE ... FROM messages; a dossier already at a larger pair keeps it.
+    newest: dict[str, _Entry] = {}
+    for outcome in acked:
+        entry = found[outcome.message_id]
+        kept = newest.get(entry.ma_ho_so)
+        if kept is None or (kept.revision, kept.id) < (entry.revision, entry.id):
+            newest[entry.ma_ho_so] = entry
+    forward = _forward_statement(connection.dialect.name)
+    for chunk in chunks(sorted(entry.id for entry in newest.values())):
+        connection.execute(forward, {"ids": list(chunk), "now": now})
+    known = _portal_known_statement(connection.dialect.name)
+    for codes in chunks(sorted(newest)):
+        connection.execute(known, {"codes": list(codes), "now": now})
 
 
 def _record_failed(
@@ -275,12 +242,105 @@ def _record_failed(
 
 
 def _release_leases(connection: Connection, ids: Sequence[int], found: dict[int, _Entry]) -> None:
+    release = _release_statement(connection.dialect.name)
     for chunk in chunks(ids):
-        connection.execute(
-            update(dossiers)
-            .where(
-                among(connection, dossiers.c.ma_ho_so, sorted({found[i].ma_ho_so for i in chunk})),
-                among(connection, dossiers.c.lease_message_id, chunk),
-            )
-            .values(lease_message_id=None, lease_until=None)
+        connection.execute(release, {"codes": sorted({found[i].ma_ho_so for i in chunk}), "ids": list(chunk)})
+
+
+# The statements of every delivery, built once per dialect: building a statement (and its cache key)
+# costs more than SQLite takes to run it. Lists go in as parameters (see ``listed``).
+_NOW = bindparam("now", type_=UtcDateTime())
+
+
+@cache
+def _entries_statement(dialect: str) -> Select[tuple[Any, ...]]:
+    return select(*_ENTRY_COLUMNS).where(listed(dialect, messages.c.id, "ids"))
+
+
+@cache
+def _lease_statement(dialect: str) -> Update:
+    return (
+        update(dossiers)
+        .where(
+            listed(dialect, dossiers.c.ma_ho_so, "codes"),
+            # a message id belongs to one dossier: this reads "the message is its dossier's latest"
+            listed(dialect, dossiers.c.latest_message_id, "ids"),
+            or_(dossiers.c.lease_message_id.is_(None), dossiers.c.lease_until < _NOW),
         )
+        .values(
+            lease_message_id=dossiers.c.latest_message_id,
+            lease_until=bindparam("until", type_=UtcDateTime()),
+            updated_at=_NOW,
+        )
+        .returning(dossiers.c.latest_message_id, dossiers.c.portal_known)
+    )
+
+
+@cache
+def _touch_statement(dialect: str) -> Update:
+    return update(messages).where(listed(dialect, messages.c.id, "ids")).values(updated_at=_NOW)
+
+
+@cache
+def _acked_statement(dialect: str) -> Update:
+    # The count never goes down: a late report of an earlier attempt keeps the larger number.
+    attempt = bindparam("attempt", type_=Integer)
+    return (
+        update(messages)
+        .where(listed(dialect, messages.c.id, "ids"), messages.c.state != MessageState.ACKED.value)
+        .values(
+            state=MessageState.ACKED.value,
+            acked_at=_NOW,
+            updated_at=_NOW,
+            attempts=case((messages.c.attempts > attempt, messages.c.attempts), else_=attempt),
+            publish_lease_until=None,
+        )
+    )
+
+
+@cache
+def _forward_statement(dialect: str) -> Update:
+    return (
+        update(dossiers)
+        .where(
+            listed(dialect, _SENT.c.id, "ids"),
+            _SENT.c.ma_ho_so == dossiers.c.ma_ho_so,
+            or_(
+                dossiers.c.acked_revision.is_(None),
+                dossiers.c.acked_revision < _SENT.c.revision,
+                and_(
+                    dossiers.c.acked_revision == _SENT.c.revision,
+                    dossiers.c.acked_message_id < _SENT.c.id,
+                ),
+            ),
+        )
+        .values(
+            acked_message_id=_SENT.c.id,
+            acked_revision=_SENT.c.revision,
+            acked_content_hash=_SENT.c.content_hash,
+            acked_at=_NOW,
+            status=_SENT.c.status,
+            updated_at=_NOW,
+        )
+    )
+
+
+@cache
+def _portal_known_statement(dialect: str) -> Update:
+    return (
+        update(dossiers)
+        .where(listed(dialect, dossiers.c.ma_ho_so, "codes"), dossiers.c.portal_known.is_(False))
+        .values(portal_known=True, updated_at=_NOW)
+    )
+
+
+@cache
+def _release_statement(dialect: str) -> Update:
+    return (
+        update(dossiers)
+        .where(
+            listed(dialect, dossiers.c.ma_ho_so, "codes"),
+            listed(dialect, dossiers.c.lease_message_id, "ids"),
+        )
+        .values(lease_message_id=None, lease_until=None)
+    )

@@ -19,10 +19,10 @@ import requests
 import zeep
 from zeep.transports import Transport
 
-from gateway.config import load_config
-from gateway.packets.schemas import SCHEMA_DIR
 from gateway.sim import samples
+from gateway.sim.contract import SCHEMA_DIR
 from gateway.sim.process import SimProcess
+from gateway.sim.settings import load_settings
 
 NS = "urn:dvc-gateway:dvcqg:1"
 BINDING = f"{{{NS}}}DichVuCongBinding"
@@ -35,7 +35,7 @@ class SimClient:
 
     def __init__(self, http: httpx.Client) -> None:
         self.http = http
-        sim = load_config().sim
+        sim = load_settings()
         self.username, self.password = sim.username, sim.password
         self._session: str | None = None
 

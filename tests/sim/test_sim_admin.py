@@ -7,10 +7,10 @@ from pathlib import Path
 
 import httpx
 
-from gateway.config import SimConfig
 from gateway.sim import samples
 from gateway.sim.admin import is_loopback
 from gateway.sim.app import create_app
+from gateway.sim.settings import SimSettings
 
 STAT_KEYS = {
     "dossiers",
@@ -81,7 +81,7 @@ def test_loopback_addresses_are_recognised():
 
 
 def test_the_admin_api_refuses_clients_that_are_not_on_loopback(tmp_path: Path):
-    app = create_app(SimConfig(db=tmp_path / "sim.sqlite3"))
+    app = create_app(SimSettings(db=tmp_path / "sim.sqlite3"))
     transport = httpx.ASGITransport(app=app, client=("192.0.2.10", 40000))
 
     async def calls():

@@ -11,12 +11,12 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.config import SimConfig
-from gateway.packets.schemas import SchemaSet
 from gateway.sim import samples
 from gateway.sim.app import create_app
 from gateway.sim.catalogue import CatalogueError, load_catalogue, parse_catalogue
+from gateway.sim.contract import Contract
 from gateway.sim.process import SimProcess
+from gateway.sim.settings import SimSettings
 
 LISTED = "1.004889"  # the procedure of every sample dossier
 UNLISTED = "2.000123"
@@ -42,8 +42,8 @@ def outcome_codes(response: httpx.Response) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def schemas() -> SchemaSet:
-    return SchemaSet()
+def schemas() -> Contract:
+    return Contract()
 
 
 def test_a_dossier_of_an_unlisted_procedure_is_refused_over_json_beside_an_accepted_listed_one(sim_client):
@@ -182,7 +182,7 @@ def test_a_catalogue_given_at_start_is_in_force_and_restored_by_reset(sim_db, tm
 
 
 def test_the_catalogue_api_refuses_clients_that_are_not_on_loopback(tmp_path: Path):
-    app = create_app(SimConfig(db=tmp_path / "sim.sqlite3"))
+    app = create_app(SimSettings(db=tmp_path / "sim.sqlite3"))
     transport = httpx.ASGITransport(app=app, client=("192.0.2.10", 40000))
 
     async def calls() -> tuple[int, int]:

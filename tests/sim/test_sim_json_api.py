@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from gateway.packets.model import complete, record_hash
-from gateway.packets.schemas import default_layout
 from gateway.sim import samples
 from gateway.sim.service import PORTAL_TZ
-
-
-def full(record):
-    return complete(record, "HoSo", default_layout())
+from tests.sim.expected import full_dossier as full
+from tests.sim.expected import sample_hash
 
 
 def outcomes(response):
@@ -191,7 +187,7 @@ def test_danhsachhosothaydoi_lists_changed_dossiers_with_status_and_content_hash
     items = {i["MaHoSo"]: i for i in answer["result"]["items"]}
     assert set(items) == {samples.ma_ho_so(40), samples.ma_ho_so(41)}
     assert items[samples.ma_ho_so(41)]["TrangThaiHoSo"] == "4"
-    assert items[samples.ma_ho_so(40)]["MaBam"] == record_hash(full(samples.dossier(40, status="2")))
+    assert items[samples.ma_ho_so(40)]["MaBam"] == sample_hash(40)
     assert len(items[samples.ma_ho_so(40)]["ThoiDiemThayDoi"]) == 14
     assert answer["result"]["next_cursor"] is None
 

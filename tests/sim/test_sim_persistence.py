@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from gateway.config import load_config
 from gateway.sim import samples
 from gateway.sim.process import SimProcess
+from gateway.sim.settings import load_settings
 from tests.polling import wait_until
 
 
@@ -21,7 +21,7 @@ def integration(http, session, service, **fields):
 
 
 def test_dossiers_versions_history_sessions_and_counters_survive_a_restart(sim_db):
-    sim = load_config().sim
+    sim = load_settings()
     credentials = {"username": sim.username, "password": sim.password}
     first = SimProcess(sim_db)
     first.start()

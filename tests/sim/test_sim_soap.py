@@ -10,9 +10,8 @@ from lxml import etree
 from zeep.exceptions import Fault
 from zeep.transports import Transport
 
-from gateway.packets.model import complete, record_hash
-from gateway.packets.schemas import default_layout
 from gateway.sim import samples
+from tests.sim.expected import full_dossier, sample_hash
 
 NS = "urn:dvc-gateway:dvcqg:1"
 BINDING = f"{{{NS}}}DichVuCongBinding"
@@ -51,10 +50,9 @@ def test_a_dossier_sent_over_soap_is_the_same_record_as_over_json(soap, sim_clie
     session = login(soap, sim_client)
     record = samples.dossier(2)
     soap.DongBoHoSoMC(Session=session, MaDonVi=samples.AGENCY, IsUpdating="False", HoSo=[record])
-    expected = complete(record, "HoSo", default_layout())
-    assert sim_client.look_up(record["MaHoSo"]).json()["result"] == [expected]
+    assert sim_client.look_up(record["MaHoSo"]).json()["result"] == [full_dossier(record)]
     [change] = sim_client.changes().json()["result"]["items"]
-    assert change["MaBam"] == record_hash(expected)
+    assert change["MaBam"] == sample_hash(2)
 
 
 def test_tracuuhoso_over_soap_of_an_unknown_dossier_has_no_record(soap, sim_client):
@@ -118,7 +116,7 @@ def test_the_soap_changes_listing_pages_with_a_cursor(soap, sim_client):
     assert second.NextCursor is None
     codes = [c.MaHoSo for c in first.ThayDoi + second.ThayDoi]
     assert sorted(codes) == [r["MaHoSo"] for r in records]
-    assert first.ThayDoi[0].MaBam == record_hash(complete(records[0], "HoSo", default_layout()))
+    assert first.ThayDoi[0].MaBam == sample_hash(10)
 
 
 def test_a_bad_session_is_a_soap_fault_with_a_machine_readable_code(soap, sim_client):

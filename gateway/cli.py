@@ -7,12 +7,16 @@ required service is unreachable; 70 an internal error (a defect of dvcgw: please
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -118,8 +122,10 @@ def main(ctx: click.Context, config_file: Path | None) -> None:
     epilog="""\b
 Examples:
   dvcgw translate --source igate-json export.json
+  dvcgw translate --source igate-json -o packets.json export.json
   dvcgw translate --source motcua-xml --format xml --out out/ a.xml b.xml
   dvcgw translate --source legacy-csv hoso.csv > packets.json 2> rejected.txt
+  cat export.ndjson | dvcgw translate --source igate-json -
 """
 )
 @click.option("--source", "source", required=True, help="Mapping name: a file mappings/NAME.yaml.")
@@ -136,48 +142,197 @@ Examples:
     type=click.Path(file_okay=False, path_type=Path),
     help="Write one file per packet into this folder instead of one document to stdout.",
 )
+@click.option(
+    "-o",
+    "--output",
+    "target",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the document to this file (replaced only when the run completes) instead of stdout.",
+)
 @click.argument(
-    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+    "files",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
 )
 @click.pass_obj
-def translate(obj: Context, source: str, fmt: str, out: Path | None, files: tuple[Path, ...]) -> None:
-    """Translate provincial export FILES into national dossier packets.
+def translate(
+    obj: Context, source: str, fmt: str, out: Path | None, target: Path | None, files: tuple[Path, ...]
+) -> None:
+    """Translate provincial export FILES ('-' for standard input) into national dossier packets.
 
-    Packets go to stdout (a JSON array, or a <DanhSachGoiHoSo> XML document) or, with --out, one
-    file per packet. Every rejected record is reported on stderr, one line per problem: file,
-    record index, line, dossier code when known, field and reason. Exit code 1 when any record or
-    file was rejected (a file in which no record is found included); the other records are still
-    translated. Exit code 70 when dvcgw itself failed on a record (an internal error: a defect to
-    report), after translating the others.
+    Packets go to stdout (a JSON array, or a <DanhSachGoiHoSo> XML document), to the file given
+    with -o, or, with --out, one file per packet. Files are read and packets written as they
+    come, so memory does not grow with the input; on a terminal, progress is shown on stderr.
+    Every rejected record is reported on stderr, one line per problem: file, record index, line,
+    dossier code when known, field and reason. Exit code 1 when any record or file was rejected
+    (a file in which no record is found included); the other records are still translated. Exit
+    code 70 when dvcgw itself failed on a record (an internal error: a defect to report), after
+    translating the others.
+
+    Stopped by Ctrl-C (SIGINT, exit code 130) or SIGTERM (exit code 143), it leaves no output
+    that looks complete: the -o file is not written (a previous one stays as it was), no packet
+    file appears in --out, and the document on stdout is left unclosed. A packet that cannot be
+    written (read-only or full disk, a folder under a file) ends the run with exit code 2,
+    naming the path.
     """
-    from gateway.packets.output import PacketWriter
-    from gateway.translate import Rejection, Translated, Translator
+    from gateway.packets.output import OutputError, PacketWriter
+    from gateway.translate import Translator
 
+    if out is not None and target is not None:
+        raise click.UsageError("give either --out (a folder) or -o/--output (a file), not both")
+    if sum(str(file) == "-" for file in files) > 1:
+        raise click.UsageError("standard input ('-') can be read only once")
     schemas = SchemaSet()
     translator = Translator(obj.mapping(source), schemas, future_skew=_skew(obj.config))
-    rejected = internal = 0
-    with PacketWriter(schemas, fmt=fmt, out=out) as writer:
-        for file in files:
-            for outcome in translator.outcomes(file):
-                if isinstance(outcome, Translated):
-                    writer.write(outcome.packet)
-                    for note in outcome.notes:
-                        click.echo(f"note: {file}: {note}", err=True)
-                elif isinstance(outcome, Rejection):
-                    rejected += 1
-                    internal += outcome.internal
-                    for line in outcome.lines():
-                        click.echo(f"rejected: {line}", err=True)
-                else:  # the file could not be read (on): what was read before stands
-                    rejected += 1
-                    internal += outcome.internal
-                    click.echo(f"rejected: {outcome.error}", err=True)
-    click.echo(f"{writer.count} packets, {rejected} rejected", err=True)
-    if internal:
+    tally = _Tally()
+    try:
+        with (
+            _signals_interrupt(),
+            _Progress() as progress,
+            PacketWriter(schemas, fmt=fmt, out=out, target=target) as writer,
+        ):
+            for file in files:
+                _translate_one(translator, file, writer, tally, progress)
+    except _Interrupted as stop:
+        _report_interruption(stop, tally, out, target)
+        sys.exit(stop.exit_code)
+    except OutputError as exc:
+        if target is None and out is None:
+            _silence_stdout()
+        click.echo(f"error: {exc}", err=True)
+        click.echo(f"stopped after {tally.packets} packets, {tally.rejected} rejected", err=True)
+        sys.exit(ExitCode.USAGE)
+    click.echo(f"{tally.packets} packets, {tally.rejected} rejected", err=True)
+    if tally.internal:
         # Every other record was translated; the exit code still says the gateway failed.
-        click.echo(defect_line(f"{internal} of the rejections above are internal errors"), err=True)
+        click.echo(defect_line(f"{tally.internal} of the rejections above are internal errors"), err=True)
         sys.exit(ExitCode.INTERNAL)
-    sys.exit(ExitCode.REJECTED if rejected else ExitCode.OK)
+    sys.exit(ExitCode.REJECTED if tally.rejected else ExitCode.OK)
+
+
+@dataclass
+class _Tally:
+    """What ``translate`` has done so far, for its summary and for a message on interruption."""
+
+    packets: int = 0
+    rejected: int = 0
+    internal: int = 0
+
+
+def _translate_one(translator: Any, file: Path, writer: Any, tally: _Tally, progress: _Progress) -> None:
+    from gateway.translate import Rejection, Translated
+
+    if str(file) == "-":
+        name = "<stdin>"
+        outcomes = translator.stream_outcomes(sys.stdin.buffer, name)
+    else:
+        name = str(file)
+        outcomes = translator.outcomes(file)
+    progress.start(name)
+    for outcome in outcomes:
+        progress.advance()
+        if isinstance(outcome, Translated):
+            writer.write(outcome.packet)
+            tally.packets += 1
+            for note in outcome.notes:
+                click.echo(f"note: {name}: {note}", err=True)
+        elif isinstance(outcome, Rejection):
+            tally.rejected += 1
+            tally.internal += outcome.internal
+            for line in outcome.lines():
+                click.echo(f"rejected: {line}", err=True)
+        else:  # the file could not be read (on): what was read before stands
+            tally.rejected += 1
+            tally.internal += outcome.internal
+            click.echo(f"rejected: {outcome.error}", err=True)
+
+
+class _Interrupted(BaseException):
+    """SIGINT or SIGTERM during ``translate``: a BaseException, like KeyboardInterrupt, so that no
+    ``except Exception`` on the way (a record's defect handler) takes it for a failed record."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        # 128 + the signal's number, as shells report a process killed by it: 130 for SIGINT,
+        # 143 for SIGTERM.
+        self.exit_code = 128 + signum
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into ``_Interrupted`` for the duration of the block."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Interrupted(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _report_interruption(stop: _Interrupted, tally: _Tally, out: Path | None, target: Path | None) -> None:
+    name = signal.Signals(stop.signum).name
+    if target is not None:
+        left = f"{target} was not written"
+    elif out is not None:
+        left = f"no packet file was added to {out}"
+    else:
+        left = "the packets on stdout are incomplete (the document is left unclosed)"
+    click.echo(
+        f"interrupted by {name}: stopped after {tally.packets} packets and {tally.rejected} rejected; "
+        f"{left}. Run the command again to translate every record.",
+        err=True,
+    )
+
+
+def _silence_stdout() -> None:
+    """After stdout failed (a full disk, a closed pipe), point it at /dev/null, so that the
+    interpreter's own flush at exit adds no second error (and no exit code of its own)."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+class _Progress:
+    """Records read so far, per file, on stderr while it is a terminal; nothing otherwise."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> _Progress:
+        if sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self._bar = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TextColumn("{task.completed:,} records"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._bar.__enter__()
+        return self
+
+    def start(self, name: str) -> None:
+        if self._bar is not None:
+            self._task = self._bar.add_task(name, total=None)
+
+    def advance(self) -> None:
+        if self._task is not None:
+            self._bar.advance(self._task)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
 
 
 @main.command(
@@ -191,22 +346,32 @@ Examples:
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 def validate(files: tuple[Path, ...]) -> None:
-    """Validate packet FILES (JSON or XML) against the national schemas.
+    """Validate the packets of FILES (JSON or XML, one packet or a list) against the national
+    schemas.
 
     Each packet must be valid in its own rendering and in the other one, and its ContentHash must
-    match its content. Problems are printed one per line; exit code 1 when any file is invalid.
+    match its content. Files are read a packet at a time. Problems are printed one per line, then
+    how many packets are valid and invalid; a file that holds no packets (a provincial export:
+    translate it first; not JSON or XML; unreadable) is reported as such. Exit code 1 when any
+    packet or file is invalid.
     """
-    from gateway.packets.files import check_file
+    from gateway.packets.files import check_packets
 
     schemas = SchemaSet()
-    bad = 0
+    valid = invalid = bad_files = 0
     for file in files:
-        problems = check_file(file, schemas)
-        bad += bool(problems)
-        for problem in problems:
-            click.echo(problem, err=True)
-    click.echo(f"{len(files) - bad} valid, {bad} invalid", err=True)
-    sys.exit(ExitCode.REJECTED if bad else ExitCode.OK)
+        for verdict in check_packets(file, schemas):
+            for problem in verdict.problems:
+                click.echo(problem, err=True)
+            if verdict.packet is None:
+                bad_files += 1
+            elif verdict.problems:
+                invalid += 1
+            else:
+                valid += 1
+    files_note = f"; {bad_files} files hold no packets to check" if bad_files else ""
+    click.echo(f"{valid} valid packets, {invalid} invalid{files_note}", err=True)
+    sys.exit(ExitCode.REJECTED if invalid or bad_files else ExitCode.OK)
 
 
 @main.group()

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 import structlog
 
@@ -126,10 +127,19 @@ class Translator:
 
         A record whose translation fails unexpectedly (a defect, not a bad record) becomes a
         rejection naming the error, so one record can never stop the others; a file that cannot be
-        read on ends the stream with one ``FileFailure``.
+        read on ends the stream with one ``FileFailure``. The file is read a block at a time.
         """
+        return self._guarded(self.adapter.read(path), str(path))
+
+    def stream_outcomes(self, stream: BinaryIO, file: str) -> Iterator[Outcome | FileFailure]:
+        """``outcomes`` for a file already open (standard input, a pipe); ``file`` names it."""
+        return self._guarded(self.adapter.read_stream(stream, file), file)
+
+    def _guarded(
+        self, records: Iterator[SourceRecord | BadRecord], file: str
+    ) -> Iterator[Outcome | FileFailure]:
         count = 0
-        stream = self._stream(self.adapter.read(path), str(path))
+        stream = self._stream(records, file)
         while True:
             try:
                 outcome = next(stream)
@@ -142,11 +152,11 @@ class Translator:
                 log.error(
                     "adapter defect",
                     source=self.mapping.name,
-                    file=str(path),
+                    file=file,
                     error=type(exc).__name__,
                     at=_defect(exc),
                 )
-                where = Location(self.mapping.name, str(path), record=count)
+                where = Location(self.mapping.name, file, record=count)
                 error = InputError(where, f"cannot read on: internal error {type(exc).__name__}: {exc}")
                 yield FileFailure(error, count, internal=True)
                 return

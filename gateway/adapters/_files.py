@@ -9,10 +9,12 @@ every format says it the same way.
 from __future__ import annotations
 
 import codecs
+import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from gateway.adapters.base import ReadResult, SourceFormat
 from gateway.errors import InputError, Location
@@ -64,9 +66,80 @@ def read_capped(path: Path, where: Location, max_bytes: int) -> bytes:
     return data
 
 
+BLOCK_BYTES = 1024 * 1024
+"""How much of a file a streaming adapter reads at a time."""
+
+Cut = Callable[[bytes], int]
+"""Where a block may end: the length of its longest prefix that ends on a safe boundary (after a
+line break, before a tag), 0 when there is none in it yet."""
+
+
+def after_last_line_break(block: bytes) -> int:
+    """A ``Cut`` after the last LF: whole lines, which every allowed encoding decodes alone."""
+    return block.rfind(b"\n") + 1
+
+
+def after_last_ascii(block: bytes) -> int:
+    """A ``Cut`` after the last ASCII byte: never inside a UTF-8 sequence."""
+    end = len(block)
+    while end and block[end - 1] >= 0x80:
+        end -= 1
+    return end
+
+
+def before_last_tag(block: bytes) -> int:
+    """A ``Cut`` just before the last ``<``: between two pieces of text that normalise alone."""
+    return max(block.rfind(b"<"), 0)
+
+
+def blocks(
+    stream: BinaryIO,
+    where: Location,
+    max_bytes: int,
+    cut: Cut,
+    *,
+    prefix: bytes = b"",
+    size: int | None = None,
+) -> Iterator[tuple[int, bytes]]:
+    """The bytes of ``stream`` as ``(offset, block)`` pieces, each ending where ``cut`` allows (the
+    last one at the end of the file), so that memory holds a block at a time, not the file.
+
+    A piece grows past ``size`` only while no safe boundary is found (one very long line). The
+    file is refused (``InputError``) as soon as more than ``max_bytes`` have been read; a read
+    error is an ``InputError`` too. ``prefix`` holds the first bytes, already read from the stream
+    (to see what kind of file it is).
+    """
+    size = size or BLOCK_BYTES
+    carried = prefix
+    offset, total = 0, len(prefix)
+    if total > max_bytes:
+        raise InputError(where, too_big(total, max_bytes))
+    while True:
+        try:
+            chunk = stream.read(size)
+        except OSError as exc:
+            raise InputError(where, f"cannot read the file: {exc.strerror or exc}") from exc
+        total += len(chunk)
+        if total > max_bytes:
+            raise InputError(where, too_big(total, max_bytes))
+        if not chunk:
+            if carried:
+                yield offset, carried
+            return
+        data = carried + chunk if carried else chunk
+        end = cut(data)
+        if end == 0:
+            carried = data
+            continue
+        yield offset, data[:end]
+        offset += end
+        carried = data[end:]
+
+
 class FileAdapter:
-    """What every adapter does the same way: remember its source and format, and read a file
-    under its size cap before handing the bytes to ``read_bytes``, the format's own part."""
+    """What every adapter does the same way: remember its source and format, open a file (refused
+    from its size before reading) and hand its stream to ``read_stream``, the format's own part;
+    content already in memory goes the same way."""
 
     def __init__(self, source: str, fmt: SourceFormat) -> None:
         self.source = source
@@ -74,12 +147,50 @@ class FileAdapter:
 
     def read(self, path: Path) -> Iterator[ReadResult]:
         """Yield each record of the file at ``path`` (refused from its size before reading)."""
-        data = read_capped(path, Location(self.source, str(path)), self.fmt.max_file_bytes)
-        yield from self.read_bytes(data, file=str(path))
+        where = Location(self.source, str(path))
+        try:
+            size = path.stat().st_size
+            if size > self.fmt.max_file_bytes:
+                raise InputError(where, too_big(size, self.fmt.max_file_bytes))
+            stream = path.open("rb")
+        except OSError as exc:
+            raise InputError(where, f"cannot read the file: {exc.strerror or exc}") from exc
+        with stream:
+            yield from self.read_stream(stream, str(path))
 
     def read_bytes(self, data: bytes, file: str) -> Iterator[ReadResult]:
         """Yield each record of a file's content; ``file`` names it in provenance and errors."""
+        check_size(data, Location(self.source, file), self.fmt.max_file_bytes)
+        return self.read_stream(io.BytesIO(data), file)
+
+    def read_stream(self, stream: BinaryIO, file: str) -> Iterator[ReadResult]:
+        """Yield each record of a file open for reading (a file, a pipe, standard input),
+        reading it a block at a time; ``file`` names it in provenance and errors."""
         raise NotImplementedError
+
+
+def sniff(head: bytes) -> str | None:
+    """The kind of file its first non-blank bytes show: ``xml`` (``<``), ``json`` (``[``, ``{``),
+    or None (anything else, such as a CSV header)."""
+    first = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if first == b"<":
+        return "xml"
+    if first in (b"[", b"{"):
+        return "json"
+    return None
+
+
+_KIND_NAMES = {"json": "a JSON", "xml": "an XML", "csv": "a CSV"}
+
+
+def wrong_kind(where: Location, found: str, expected: str) -> InputError:
+    """The one file error for a file of another format than the mapping reads (a wrong
+    ``--source``), instead of a rejection of every record."""
+    return InputError(
+        where,
+        f"this looks like {_KIND_NAMES[found]} file, but mapping {where.source!r} reads "
+        f"{_KIND_NAMES[expected].split()[1]}: is the source (--source) right?",
+    )
 
 
 def line_at(data: bytes, offset: int) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, BinaryIO, Literal, Protocol
 
 Tree = dict[str, Any]
 
@@ -84,4 +84,8 @@ class Adapter(Protocol):
 
     def read_bytes(self, data: bytes, file: str) -> Iterator[ReadResult]:
         """The same for a file's content already in memory; ``file`` names it in provenance."""
+        ...
+
+    def read_stream(self, stream: BinaryIO, file: str) -> Iterator[ReadResult]:
+        """The same for a file open for reading (standard input, a pipe), read as it comes."""
         ...

@@ -37,19 +37,25 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from gateway.adapters._files import (
+    BLOCK_BYTES,
     SHOWN_CHARS,
     XML_UNSAFE,
     FileAdapter,
+    after_last_line_break,
     bad_byte,
-    check_size,
+    blocks,
     encoding_label,
     not_xml_character,
     shown,
+    sniff,
     utf8_noncharacter,
+    wrong_kind,
 )
 from gateway.adapters.base import (
     BadRecord,
@@ -177,20 +183,63 @@ class _Row:
 
 
 class _Rows:
-    """The csv module's rows, each with the physical lines and bytes it was read from."""
+    """The csv module's rows, each with the physical lines and bytes it was read from, read from
+    the file a block of whole lines at a time (a line break is one byte, LF, in every allowed
+    encoding, so each block decodes alone).
 
-    def __init__(self, text: str, delimiter: str, encoding: str, offset: int) -> None:
+    ``clean`` stays True while no block read holds an undecodable byte or a character XML cannot
+    carry: then no row needs its fields scanned. ``any_text`` and ``any_visible`` say whether the
+    file held anything but a BOM, and anything but white space (for the "no header" error).
+    """
+
+    def __init__(self, pieces: Iterator[tuple[int, bytes]], adapter: CsvAdapter, offset: int) -> None:
+        self._pieces = pieces
+        self._adapter = adapter
+        self._field_end = re.compile(f"[{re.escape(adapter.fmt.delimiter)}\r\n]")
+        self._encoding = adapter._row_encoding
+        # Lines handed to the csv module and not yet part of a row returned: ``_given[0]`` is
+        # line ``_consumed + 1``. ``_pending``: lines decoded and not yet handed over.
+        self._given: list[str] = []
+        self._pending: deque[str] = deque()
         # newline="" keeps line ends as written, which the csv module needs to keep line
         # breaks inside quoted fields; unlike str.splitlines it splits only on CR and LF.
-        self._text = text
-        self._lines = io.StringIO(text, newline="").readlines()
-        self._reader = csv.reader(self._lines, delimiter=delimiter)
-        self._field_end = re.compile(f"[{re.escape(delimiter)}\r\n]")
-        self._encoding = encoding
+        self._reader = csv.reader(self._feed(), delimiter=adapter.fmt.delimiter)
+        self._exhausted = False
         self._consumed = 0
-        self._start = 0  # where the next row starts in the text
         self._offset = offset
         self._done = False
+        self.clean = True
+        self.any_text = False
+        self.any_visible = False
+
+    def _read_piece(self) -> bool:
+        piece = next(self._pieces, None)
+        if piece is None:
+            self._exhausted = True
+            return False
+        offset, data = piece
+        adapter = self._adapter
+        codec = adapter.encoding if offset == 0 else adapter._row_encoding
+        try:
+            text = data.decode(codec)
+            self.clean = self.clean and adapter._carriable(data, text)
+        except UnicodeDecodeError:
+            text = data.decode(codec, "surrogateescape")
+            self.clean = False
+        if not self.any_visible:
+            self.any_text = self.any_text or bool(text.strip("\ufeff"))
+            self.any_visible = bool(text.replace("\ufeff", "").strip())
+        self._pending.extend(io.StringIO(text, newline="").readlines())
+        return True
+
+    def _feed(self) -> Iterator[str]:
+        while True:
+            while not self._pending:
+                if not self._read_piece():
+                    return
+            line = self._pending.popleft()
+            self._given.append(line)
+            yield line
 
     def __iter__(self) -> Iterator[_Row]:
         return self
@@ -206,36 +255,43 @@ class _Rows:
         except csv.Error as exc:
             fields, complaint = None, str(exc)
         end = self._reader.line_num
-        text = "".join(self._lines[self._consumed : end])
-        if (fields is None or end == len(self._lines)) and _QUOTE in text:
+        taken = end - self._consumed
+        text = "".join(self._given[:taken])
+        rest: list[str] = []
+        if (fields is None or self._exhausted) and _QUOTE in text:
             # Only the row that reaches the end of the file can hold a quote never closed; or
             # one the reader gave up on before, when the field outgrew the csv module's limit.
-            unclosed = _unclosed_quote(self._text, self._start, self._field_end)
+            while self._read_piece():
+                pass
+            rest = self._given + list(self._pending)
+            unclosed = _unclosed_quote("".join(rest), 0, self._field_end)
         problem = None
         if unclosed is not None:
             self._done = True
-            end = len(self._lines)
-            text = "".join(self._lines[self._consumed : end])
-            problem = self._unclosed(text, unclosed[0] - self._start, unclosed[1])
+            end = self._consumed + len(rest)
+            text = "".join(rest)
+            problem = self._unclosed(rest, text, unclosed[0], unclosed[1])
+            taken = len(rest)
         # Re-encoding gives back the file's bytes exactly: surrogateescape restores the
         # undecodable ones, and the codecs used here are stateless.
         data = text.encode(self._encoding, "surrogateescape")
         row = _Row(fields, complaint, text, self._consumed + 1, self._offset, data, problem)
+        del self._given[:taken]
         self._consumed = end
-        self._start += len(text)
         self._offset += len(data)
         return row
 
-    def _unclosed(self, text: str, offset: int, field: int) -> _Unclosed:
-        """The never-closed quote at ``offset`` of the row ``text`` (from its first line on)."""
+    def _unclosed(self, lines: list[str], text: str, offset: int, field: int) -> _Unclosed:
+        """The never-closed quote at ``offset`` of the row ``text`` (its ``lines`` to the end of
+        the file)."""
         line, seen = self._consumed + 1, 0
-        for physical in self._lines[self._consumed :]:
+        for physical in lines:
             if seen + len(physical) > offset:
                 break
             seen += len(physical)
             line += 1
         start = text[offset + 1 : offset + 1 + 2 * SHOWN_CHARS].splitlines()
-        return _Unclosed(line, field, start[0] if start else "", len(self._lines))
+        return _Unclosed(line, field, start[0] if start else "", self._consumed + len(lines))
 
 
 class CsvAdapter(FileAdapter):
@@ -253,23 +309,22 @@ class CsvAdapter(FileAdapter):
         self._utf8 = name in _UTF8
         self._bytes_checked = name in _BYTE_CHECKED
 
-    def read_bytes(self, data: bytes, file: str) -> Iterator[ReadResult]:
-        """Yield each record of a file's content; ``file`` names it in provenance and errors."""
+    def read_stream(self, stream: BinaryIO, file: str) -> Iterator[ReadResult]:
+        """Yield each record of an open file, a block of lines at a time; ``file`` names it in
+        provenance and errors."""
         where = Location(self.source, file)
-        check_size(data, where, self.fmt.max_file_bytes)
-        if data.startswith(_BOM) and not self._utf8:
+        head = stream.read(BLOCK_BYTES)
+        if head.startswith(_BOM) and not self._utf8:
             at = Location(self.source, file, line=1)
             label = encoding_label(self.encoding)
             raise InputError(at, f"file starts with a UTF-8 byte-order mark but the mapping declares {label}")
-        try:
-            text = data.decode(self.encoding)
-            clean = self._carriable(data, text)
-        except UnicodeDecodeError:
-            text = data.decode(self.encoding, "surrogateescape")
-            clean = False
-        bom = len(_BOM) if self._drops_bom and data.startswith(_BOM) else 0
-        rows = _Rows(text, self.fmt.delimiter, self._row_encoding, bom)
-        header = self._header(rows, where, text)
+        kind = sniff(head[:64])
+        if kind is not None:
+            raise wrong_kind(where, kind, "csv")
+        bom = len(_BOM) if self._drops_bom and head.startswith(_BOM) else 0
+        pieces = blocks(stream, where, self.fmt.max_file_bytes, after_last_line_break, prefix=head)
+        rows = _Rows(pieces, self, bom)
+        header = self._header(rows, where)
         index = 0
         for row in rows:
             if row.blank:
@@ -288,7 +343,7 @@ class CsvAdapter(FileAdapter):
             else:
                 # A file without undecodable bytes or characters XML cannot carry (nearly all)
                 # skips the field scan.
-                problem = None if clean else self._unreadable(row.fields, header, row)
+                problem = None if rows.clean else self._unreadable(row.fields, header, row)
                 if problem is not None:
                     yield BadRecord(provenance, problem[1], row.raw, problem[0])
                 else:
@@ -311,7 +366,7 @@ class CsvAdapter(FileAdapter):
             name: nfc(value) if value else None for name, value in zip(header, fields, strict=True) if name
         }
 
-    def _header(self, rows: _Rows, where: Location, text: str) -> list[str]:
+    def _header(self, rows: _Rows, where: Location) -> list[str]:
         """The column names, stripped and in NFC; a missing or unreadable header, or one that
         is not this dialect's, spoils the file."""
         for row in rows:
@@ -337,9 +392,9 @@ class CsvAdapter(FileAdapter):
                 if name and names.index(name) != position - 1:
                     raise InputError(at, f"column {name} appears twice in the header")
             return names
-        if not text.strip("\ufeff"):
+        if not rows.any_text:
             what = "the file is empty"
-        elif not text.replace("\ufeff", "").strip():
+        elif not rows.any_visible:
             what = "the file has only blank lines"
         else:
             what = "every row of the file is empty"

@@ -39,24 +39,30 @@ non-finite numbers while parsing.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import re
 import sys
 import unicodedata
 from collections.abc import Generator, Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 from gateway.adapters._files import (
+    BLOCK_BYTES,
     XML_UNSAFE,
     FileAdapter,
+    after_last_ascii,
+    after_last_line_break,
     bad_byte,
+    blocks,
     check_size,
     line_at,
     not_xml_character,
     shown,
-    undecodable,
+    sniff,
     utf8_noncharacter,
+    wrong_kind,
 )
 from gateway.adapters.base import (
     BadRecord,
@@ -343,10 +349,11 @@ def _line_and_column(text: str, pos: int) -> tuple[int, int]:
     return line, pos - text.rfind("\n", 0, pos)
 
 
-def _not_json(text: str, exc: ValueError, base_line: int = 1) -> tuple[str, int]:
+def _not_json(text: str, exc: ValueError, base_line: int = 1, base_column: int = 0) -> tuple[str, int]:
     """The reason a text failed to decode, and the 1-based line it points at.
 
-    ``base_line`` is the file line on which ``text`` starts (for one NDJSON line).
+    ``base_line`` is the file line on which ``text`` starts (for one NDJSON line), and
+    ``base_column`` the characters of that line before it (for an array's text read in parts).
     """
     pos = exc.pos if isinstance(exc, json.JSONDecodeError) else 0
     what = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)
@@ -356,34 +363,117 @@ def _not_json(text: str, exc: ValueError, base_line: int = 1) -> tuple[str, int]
         # does not say which character it choked on; a NUL is worth naming.
         pos, what = nul, "a NUL byte is not allowed in JSON"
     line, column = _line_and_column(text, pos)
+    column += base_column if line == 1 else 0
     return f"invalid JSON at line {base_line + line - 1} column {column}: {what}", (base_line + line - 1)
 
 
-class JsonAdapter(FileAdapter):
-    """Reads igate-json export files (JSON array or NDJSON) into record trees."""
+class _Text:
+    """The decoded text of an array file, a window at a time: ``text`` holds what has been read
+    and not yet dropped; ``more`` reads on. Flags of ``_scan`` accumulate over the pieces read
+    (they only ever make a record checked more closely); lines are counted as text is dropped.
+    """
 
-    def read_bytes(self, data: bytes, file: str) -> Iterator[ReadResult]:
-        """Yield each record of a file's content; ``file`` names it in provenance and errors."""
+    def __init__(self, pieces: Iterator[tuple[int, bytes]], where: Location) -> None:
+        self._pieces = pieces
+        self._where = where
+        self._lines_before = 0  # line breaks in the bytes of the pieces already decoded
+        self._tail = b""
+        self.text = ""
+        self.scanned = 0
+        self.eof = False
+        self.dropped_lines = 0  # line breaks in the text dropped from the front
+        self.dropped_column = 0  # characters of the first line of ``text`` dropped with it
+
+    def more(self, at_least: int = 1) -> bool:
+        """Read on until ``at_least`` characters were added or the file ended; False at its end."""
+        added: list[str] = []
+        count = 0
+        while count < at_least and not self.eof:
+            piece = next(self._pieces, None)
+            if piece is None:
+                self.eof = True
+                break
+            offset, data = piece
+            self.scanned |= _scan(self._tail + data)
+            self._tail = data[-5:]
+            try:
+                decoded = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                line = self._lines_before + data.count(b"\n", 0, exc.start) + 1
+                at = Location(self._where.source, self._where.file, line=line)
+                raise InputError(at, bad_byte(data[exc.start], offset + exc.start, "utf-8")) from exc
+            if offset == 0 and decoded.startswith("\ufeff"):
+                decoded = decoded[1:]
+            self._lines_before += data.count(b"\n")
+            added.append(decoded)
+            count += len(decoded)
+        if added:
+            self.text += "".join(added)
+        return bool(added)
+
+    def drop(self, pos: int) -> int:
+        """Forget the text before ``pos`` once it is long; the position that ``pos`` becomes."""
+        if pos < BLOCK_BYTES:
+            return pos
+        breaks = self.text.count("\n", 0, pos)
+        last = self.text.rfind("\n", 0, pos)
+        self.dropped_column = pos - last - 1 if breaks else self.dropped_column + pos
+        self.dropped_lines += breaks
+        self.text = self.text[pos:]
+        return 0
+
+    def skip(self, pos: int) -> int:
+        """The first non-whitespace position at or after ``pos``, reading on as needed."""
+        pos = _skip(self.text, pos)
+        while pos == len(self.text) and self.more():
+            pos = _skip(self.text, pos)
+        return pos
+
+
+class JsonAdapter(FileAdapter):
+    """Reads igate-json export files (JSON array or NDJSON) into record trees, a block at a time."""
+
+    def read_stream(self, stream: BinaryIO, file: str) -> Iterator[ReadResult]:
+        """Yield each record of an open file; ``file`` names it in provenance and errors."""
         where = Location(self.source, file)
-        check_size(data, where, self.fmt.max_file_bytes)
-        start = len(_BOM) if data.startswith(_BOM) else 0
-        first = _LEADING_WHITESPACE.match(data, start)
+        cap = self.fmt.max_file_bytes
+        head = stream.read(BLOCK_BYTES)
+        check_size(head, where, cap)
+        start = len(_BOM) if head.startswith(_BOM) else 0
+        while not head[start:].strip(b" \t\r\n"):
+            # Only white space so far: a file of it is empty, or the records come later.
+            chunk = stream.read(BLOCK_BYTES)
+            if not chunk:
+                raise InputError(where, _EMPTY)
+            head += chunk
+            check_size(head, where, cap)
+        first = _LEADING_WHITESPACE.match(head, start)
         assert first is not None  # a pattern of only a starred class always matches
-        head = data[first.end() : first.end() + 1]
-        if not head:
-            raise InputError(where, _EMPTY)
-        scanned = _scan(data)
+        kind = sniff(head[first.end() : first.end() + 1])
+        if kind == "xml":
+            raise wrong_kind(where, kind, "json")
+        lead = head[first.end() : first.end() + 1]
         ndjson = file.lower().endswith(_NDJSON_SUFFIXES)
-        if head == b"[" and not ndjson:
-            _check_closed(data, where)
-            yield from self._array(data, start, where, scanned)
+        if lead == b"[" and not ndjson:
+            _check_closed(stream, where)
+            pieces = blocks(stream, where, cap, after_last_ascii, prefix=head)
+            yield from self._array(_Text(pieces, where), where)
             return
-        if head == b"{" and not ndjson:
-            single = self._single(data, start, first.end(), file, scanned)
+        if lead == b"{" and not ndjson and not self._first_line_is_a_record(head, first.end()):
+            # One object over many lines, or NDJSON whose first line is not a value: the file is
+            # read whole to tell (a single record, bounded by the size cap).
+            data = head + stream.read(cap + 1 - len(head))
+            check_size(data, where, cap)
+            single = self._single(data, start, first.end(), file, _scan(data))
             if single is not None:
                 yield single
                 return
-        yield from self._lines(data, start, where, scanned)
+            stream, head = io.BytesIO(data), b""
+        yield from self._lines(blocks(stream, where, cap, after_last_line_break, prefix=head), where)
+
+    def _first_line_is_a_record(self, head: bytes, brace: int) -> bool:
+        decoder = _RecordDecoder(self.fmt.max_depth)
+        return b"\n" in head[brace:] and _first_line_is_a_value(decoder, head, brace)
 
     def _single(self, data: bytes, start: int, brace: int, file: str, scanned: int) -> ReadResult | None:
         """The file as one record: one JSON object (at ``data[brace]``), pretty-printed over
@@ -432,33 +522,43 @@ class JsonAdapter(FileAdapter):
             return BadRecord(provenance, exc.reason, raw, exc.field)
         return SourceRecord(provenance, tree, raw)
 
-    def _lines(self, data: bytes, start: int, where: Location, scanned: int) -> Iterator[ReadResult]:
+    def _lines(self, pieces: Iterator[tuple[int, bytes]], where: Location) -> Iterator[ReadResult]:
         file = where.file
         decoder = _RecordDecoder(self.fmt.max_depth)
-        offset = start
-        index = 0
-        for number, line in enumerate(data[start:].split(b"\n"), start=1):
+        index = number = 0
+        tail = b""
+        for offset, data in pieces:
+            scanned = _scan(tail + data)
+            tail = data[-5:]
             line_offset = offset
-            offset += len(line) + 1
-            body = line[:-1] if line.endswith(b"\r") else line
-            if not body.strip():
-                continue
-            provenance = Provenance(self.source, file, index, number)
-            index += 1
-            try:
-                text = body.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                reason = bad_byte(body[exc.start], line_offset + exc.start, "utf-8")
-                yield BadRecord(provenance, reason, body)
-                continue
-            try:
-                tree = self._line_tree(decoder, text, scanned)
-            except _Refused as exc:
-                yield BadRecord(provenance, exc.reason, body, exc.field)
-            except ValueError as exc:
-                yield BadRecord(provenance, _not_json(text, exc, number)[0], body)
-            else:
-                yield SourceRecord(provenance, tree, body)
+            if offset == 0 and data.startswith(_BOM):
+                line_offset = len(_BOM)
+            lines = data[line_offset - offset :].split(b"\n")
+            if not lines[-1]:
+                lines.pop()  # the piece ends with a line break: no line after it yet
+            for line in lines:
+                number += 1
+                this_offset = line_offset
+                line_offset += len(line) + 1
+                body = line[:-1] if line.endswith(b"\r") else line
+                if not body.strip():
+                    continue
+                provenance = Provenance(self.source, file, index, number)
+                index += 1
+                try:
+                    text = body.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    reason = bad_byte(body[exc.start], this_offset + exc.start, "utf-8")
+                    yield BadRecord(provenance, reason, body)
+                    continue
+                try:
+                    tree = self._line_tree(decoder, text, scanned)
+                except _Refused as exc:
+                    yield BadRecord(provenance, exc.reason, body, exc.field)
+                except ValueError as exc:
+                    yield BadRecord(provenance, _not_json(text, exc, number)[0], body)
+                else:
+                    yield SourceRecord(provenance, tree, body)
         if index == 0:
             raise InputError(where, _EMPTY)  # only blank lines (white space JSON does not know)
 
@@ -477,62 +577,68 @@ class JsonAdapter(FileAdapter):
                     pass
         return _decode_line(decoder, text, None, scanned)
 
-    def _array(self, data: bytes, start: int, where: Location, scanned: int) -> Iterator[ReadResult]:
-        try:
-            text = str(memoryview(data)[start:], "utf-8")
-        except UnicodeDecodeError as exc:
-            raise undecodable(data, start + exc.start, "utf-8", where) from exc
+    def _array(self, source: _Text, where: Location) -> Iterator[ReadResult]:
         decoder = _RecordDecoder(self.fmt.max_depth)
-        nfc_text = _is_nfc(text)
-        pos = _skip(text, _skip(text, 0) + 1)  # past the "[" that read_bytes has seen
+        source.more()
+        pos = source.skip(source.skip(0) + 1)  # past the "[" that read_stream has seen
         index = 0
         line, counted = 1, 0
-        if text.startswith("]", pos):
+        if source.text.startswith("]", pos):
             raise InputError(where, "the JSON array is empty: no records")
-        else:
-            while True:
-                line += text.count("\n", counted, pos)
-                counted = pos
-                end = yield from self._item(decoder, text, nfc_text, scanned, pos, index, line, where)
-                index += 1
-                pos = _skip(text, end)
-                separator = text[pos : pos + 1]
-                if separator == "]":
-                    pos += 1
-                    break
-                if separator != ",":
-                    raise _malformed(text, pos, "expected ',' or ']' after a record", where)
-                pos = _skip(text, pos + 1)
-        pos = _skip(text, pos)
-        if pos != len(text):
-            raise _malformed(text, pos, "unexpected data after the JSON array", where)
+        while True:
+            line += source.text.count("\n", counted, pos)
+            counted = pos
+            end = yield from self._item(decoder, source, pos, index, line, where)
+            index += 1
+            pos = source.skip(end)
+            separator = source.text[pos : pos + 1]
+            if separator == "]":
+                pos += 1
+                break
+            if separator != ",":
+                raise _malformed(source, pos, "expected ',' or ']' after a record", where)
+            pos = source.skip(pos + 1)
+            line += source.text.count("\n", counted, pos)
+            pos = counted = source.drop(pos)
+        pos = source.skip(pos)
+        if pos != len(source.text):
+            raise _malformed(source, pos, "unexpected data after the JSON array", where)
 
     def _item(
         self,
         decoder: _RecordDecoder,
-        text: str,
-        nfc_text: bool,
-        scanned: int,
+        source: _Text,
         pos: int,
         index: int,
         line: int,
         where: Location,
     ) -> Generator[ReadResult, None, int]:
-        """Yield the array item at ``text[pos]``; return the index just past it."""
-        try:
-            value, end = decoder.parse(text, pos)
-        except _Refused as exc:
-            at = Location(where.source, where.file, record=index, line=line)
-            raise InputError(at, f"{exc.reason}; the array cannot be read past it") from None
-        except ValueError as exc:
-            reason, at_line = _not_json(text, exc)
-            at = Location(where.source, where.file, record=index, line=at_line)
-            raise InputError(at, reason) from exc
+        """Yield the array item at ``source.text[pos]``; return the index just past it.
+
+        An item cut by the end of the text read so far fails to parse (or, a number, may end
+        there): the text is read on, at least doubling what the item has, and parsed again.
+        """
+        while True:
+            text = source.text
+            try:
+                value, end = decoder.parse(text, pos)
+            except (_Refused, ValueError) as exc:
+                if source.more(max(len(text) - pos, BLOCK_BYTES)):
+                    continue
+                if isinstance(exc, _Refused):
+                    at = Location(where.source, where.file, record=index, line=line)
+                    raise InputError(at, f"{exc.reason}; the array cannot be read past it") from None
+                reason, at_line = _not_json(text, exc, source.dropped_lines + 1, source.dropped_column)
+                at = Location(where.source, where.file, record=index, line=at_line)
+                raise InputError(at, reason) from exc
+            if end == len(text) and source.more():
+                continue
+            break
         provenance = Provenance(self.source, where.file, index, line)
         # The item's exact source bytes: the file is UTF-8, so encoding the slice gives them back.
         raw = text[pos:end].encode("utf-8")
         try:
-            tree = decoder.check(value, text, pos, end, nfc_text, scanned)
+            tree = decoder.check(value, text, pos, end, None, source.scanned)
         except _Refused as exc:
             yield BadRecord(provenance, exc.reason, raw, exc.field)
         else:
@@ -569,21 +675,39 @@ def _first_line_is_a_value(decoder: _RecordDecoder, data: bytes, brace: int) -> 
     return _skip(line, end) == len(line)
 
 
-def _check_closed(data: bytes, where: Location) -> None:
-    """Refuse an array file that does not end in ``]``: a truncated file, before any record."""
-    end = len(data)
-    while end and data[end - 1] in b" \t\r\n":
-        end -= 1
-    if data[end - 1 : end] != b"]":
-        line = line_at(data, end)
+def _check_closed(stream: BinaryIO, where: Location) -> None:
+    """Refuse an array file that does not end in ``]``: a truncated file, before any record.
+
+    Only a file that can seek is looked at from its end; from a pipe, a truncated array is found
+    when the reading reaches its end (after the records before it: the file is refused).
+    """
+    if not stream.seekable():
+        return
+    here = stream.tell()
+    size = stream.seek(0, io.SEEK_END)
+    tail = b""
+    while size > 0 and not tail.rstrip(b" \t\r\n"):
+        step = min(size, 4096)
+        stream.seek(size - step)
+        tail = stream.read(step) + tail
+        size -= step
+    stream.seek(here)
+    body = tail.rstrip(b" \t\r\n")
+    if body and not body.endswith(b"]"):
+        stream.seek(0)
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: stream.read(BLOCK_BYTES), b""))
+        line = lines + 1 - tail[len(body) :].count(b"\n")
+        stream.seek(here)
         at = Location(where.source, where.file, line=line)
         raise InputError(
             at, f"the JSON array is not closed: the file ends on line {line} without ']' (truncated?)"
         )
 
 
-def _malformed(text: str, pos: int, what: str, where: Location) -> InputError:
-    line, column = _line_and_column(text, pos)
+def _malformed(source: _Text, pos: int, what: str, where: Location) -> InputError:
+    line, column = _line_and_column(source.text, pos)
+    column += source.dropped_column if line == 1 else 0
+    line += source.dropped_lines
     at = Location(where.source, where.file, line=line)
     return InputError(at, f"invalid JSON at line {line} column {column}: {what}")
 

@@ -44,12 +44,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from typing import Any, cast
+from typing import Any, BinaryIO, cast
 
 from lxml import etree
 
 from gateway import safexml
-from gateway.adapters._files import FileAdapter, check_size, line_at, undecodable
+from gateway.adapters._files import FileAdapter, check_size, line_at, sniff, undecodable, wrong_kind
 from gateway.adapters.base import (
     BadRecord,
     Provenance,
@@ -190,10 +190,31 @@ class _TreeBuilder:
 class XmlAdapter(FileAdapter):
     """Reads motcua-xml export files (UTF-8 or windows-1258) into record trees."""
 
+    def read_stream(self, stream: BinaryIO, file: str) -> Iterator[ReadResult]:
+        """Yield each record of an open file; ``file`` names it in provenance and errors.
+
+        The document is parsed whole (under the size cap): what makes a record misplaced, or a
+        file without records, is only known from the whole tree.
+        """
+        where = Location(self.source, file)
+        cap = self.fmt.max_file_bytes
+        try:
+            data = stream.read(cap + 1)
+        except OSError as exc:
+            raise InputError(where, f"cannot read the file: {exc.strerror or exc}") from exc
+        check_size(data, where, cap)
+        kind = sniff(data[:64])
+        if kind == "json":
+            raise wrong_kind(where, kind, "xml")
+        yield from self.read_bytes(data, file)
+
     def read_bytes(self, data: bytes, file: str) -> Iterator[ReadResult]:
         """Yield each record of a file's content; ``file`` names it in provenance and errors."""
         where = Location(self.source, file)
         check_size(data, where, self.fmt.max_file_bytes)
+        kind = sniff(data[:64])
+        if kind == "json":
+            raise wrong_kind(where, kind, "xml")
         root, normalize = self._parse(data, where)
         builder = _TreeBuilder(self.fmt.max_depth, normalize)
         found = builder.key(root.tag)

@@ -124,8 +124,8 @@ def test_an_uncaught_exception_exits_70_with_one_line_asking_for_a_bug_report(tm
     file.write_text("{}", encoding="utf-8")
     defect = (
         "import gateway.packets.files as files\n"
-        "def check_file(*args):\n    raise RuntimeError('the checker broke')\n"
-        "files.check_file = check_file"
+        "def check_packets(*args):\n    raise RuntimeError('the checker broke')\n"
+        "files.check_packets = check_packets"
     )
     result = dvcgw_with_defect(defect, "validate", file)
     assert result.returncode == 70

@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from gateway.cli_ops import dead, replay, trace
+from gateway.cli_ops import dead, reconcile, replay, trace
 from gateway.cli_ops import hand_over as _hand_over
 from gateway.config import Config, load_config
 from gateway.errors import (
@@ -556,6 +556,7 @@ main.add_command(portal_sim)
 main.add_command(dead)
 main.add_command(replay)
 main.add_command(trace)
+main.add_command(reconcile)
 
 if __name__ == "__main__":
     main()

@@ -1,4 +1,5 @@
-"""``dvcgw dead``, ``dvcgw replay`` and ``dvcgw trace``: the operators' commands for what went wrong.
+"""``dvcgw dead``, ``dvcgw replay``, ``dvcgw trace`` and ``dvcgw reconcile``: the operators' commands
+for what went wrong.
 
 Registered on ``dvcgw`` by ``gateway.cli``. Like every command there, they only parse, call the
 library (``gateway.ops``) and print; errors become the shared exit codes (gateway.exit_codes): 0
@@ -13,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -384,10 +386,11 @@ def trace(obj: Context, code: str, as_json: bool) -> None:
     """Show the life of one dossier (CODE is its MaHoSo).
 
     Every revision received (source file, record index, when, mapping and its hash, content hash,
-    state), every delivery attempt with its outcome and error, dead letters and replays, in a
-    timeline; then the portal's current view (TraCuuHoSo), compared with what the gateway sent.
-    When the portal cannot be asked (no DVCGW_PORTAL_PASSWORD, unreachable) that is said and the
-    rest is shown. Exit code 1 when the store never received CODE, 3 when it is unreachable.
+    state), every delivery attempt with its outcome and error, dead letters and replays,
+    reconciliation findings and repairs, in a timeline; then the portal's current view
+    (TraCuuHoSo), compared with what the gateway sent. When the portal cannot be asked (no
+    DVCGW_PORTAL_PASSWORD, unreachable) that is said and the rest is shown. Exit code 1 when the
+    store never received CODE, 3 when it is unreachable.
     """
     from gateway.ops.trace import trace as trace_dossier
 
@@ -400,3 +403,142 @@ def trace(obj: Context, code: str, as_json: bool) -> None:
         click.echo(f"error: the store never received a dossier {code!r}", err=True)
         sys.exit(ExitCode.REJECTED)
     click.echo(_json(life.to_json()) if as_json else "\n".join(life.lines()))
+
+
+# -- dvcgw reconcile ----------------------------------------------------------------------------
+
+
+def _report_path(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    if value is not None and value.suffix.lower() not in (".json", ".html"):
+        raise click.BadParameter(f"{value} must end in .json or .html (the report's format)", ctx, param)
+    return value
+
+
+@click.command(
+    epilog="""\b
+Examples:
+  dvcgw reconcile                                # the last 7 days (reconcile.window_days), repairing
+  dvcgw reconcile --no-repair --report drift.json
+  dvcgw reconcile --since 2026-12-01 --until 2026-12-07 --report week.html
+  dvcgw reconcile --all --source legacy-csv
+  dvcgw reconcile --resume 12                    # carry on run 12, interrupted
+"""
+)
+@click.option("--since", type=Moment(), help="Activity at or after TIME (ISO 8601; +07:00 by default).")
+@click.option("--until", type=Moment(upper=True), help="Activity before TIME (a date alone: up to its end).")
+@click.option("--all", "everything", is_flag=True, help="Every dossier, whenever it was active.")
+@click.option("--source", help="Only the dossiers of this source (mapping name, e.g. igate-json).")
+@click.option(
+    "--repair/--no-repair",
+    default=None,
+    help="Re-send the latest revision of each missing, stale or differing dossier "
+    "(default: reconcile.repair, true).",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    callback=_report_path,
+    help="Write the report to this file: .json or .html.",
+)
+@click.option("--resume", "resume_id", type=click.IntRange(min=1), help="Carry on this interrupted run.")
+@click.pass_obj
+def reconcile(
+    obj: Context,
+    since: datetime | None,
+    until: datetime | None,
+    everything: bool,
+    source: str | None,
+    repair: bool | None,
+    report_path: Path | None,
+    resume_id: int | None,
+) -> None:
+    """Prove the national portal holds the latest revision of every dossier; repair what it does not.
+
+    For every dossier whose activity (the latest revision received, or the portal's last change)
+    falls in the window, the portal's view (DanhSachHoSoThayDoi, then TraCuuHoSo for the dossiers
+    it did not list) is compared with the store's latest revision: in_sync, missing (the portal
+    does not hold it), stale (an older revision or another status), differs (the same status,
+    another record), unknown (the portal holds it, the gateway never received it), in_flight (the
+    latest revision is still on its way). With --repair (the default) the latest revision of each
+    missing, stale or differing dossier goes back through the pipeline, recorded in the store.
+    A dead latest revision is reported, not repaired: replay it with 'dvcgw replay'.
+
+    Portal calls are paced (reconcile.rate_per_s). An interrupted run is resumed by the next
+    'dvcgw reconcile' with the same options (or --resume ID); what it judged is not judged again.
+    A console table always; --report writes JSON or a self-contained HTML page.
+
+    Exit code 0 when every dossier is in sync (unknown and in_flight are not drift), 1 when drift
+    was found, 2 for a usage error, 3 when the store or the portal is unreachable or another
+    reconciliation is running.
+    """
+    from rich.console import Console
+
+    from gateway.errors import PortalError
+    from gateway.ops.replay import operator_name
+    from gateway.portal import make_client
+    from gateway.reconcile.report import build_report
+    from gateway.reconcile.run import Reconciler, RunRequest, RunTakenOver
+    from gateway.reconcile.table import print_report
+    from gateway.reconcile.window import Window
+
+    settings = obj.config.reconcile
+    try:
+        window = Window.chosen(since=since, until=until, everything=everything, days=settings.window_days)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    request = RunRequest(
+        window,
+        source=source,
+        repair=settings.repair if repair is None else repair,
+        started_by="cli",
+        operator=operator_name(),
+        resume_id=resume_id,
+    )
+    store = _open_store(obj.config)
+    try:
+        client = make_client(obj.config.portal)
+        reconciler = None
+        try:
+            with _progress("reconciling", 0) as advance:
+                reconciler = Reconciler(
+                    store, client, settings, agency=obj.config.portal.madonvi, progress=advance
+                )
+                outcome = reconciler.run(request)
+        except (PortalError, RunTakenOver) as exc:
+            run_id = reconciler.run_id if reconciler is not None else None
+            click.echo(f"error: {exc}", err=True)
+            if run_id is not None:
+                click.echo(
+                    f"run #{run_id} was interrupted: run the same command again (or --resume {run_id}) "
+                    "to carry it on",
+                    err=True,
+                )
+            sys.exit(ExitCode.UNAVAILABLE)
+        finally:
+            client.close()
+        if outcome.run is None:
+            click.echo(f"error: no reconciliation was run: {outcome.refused}", err=True)
+            sys.exit(ExitCode.UNAVAILABLE)
+        if outcome.resumed:
+            click.echo(f"resumed run #{outcome.run.id}", err=True)
+        if outcome.repaired:
+            hand_over(obj.config, store)
+        report = build_report(store, outcome.run.id)
+    finally:
+        store.close()
+    print_report(report, Console())
+    if report_path is not None:
+        _write_report(report.to_json(), report_path)
+    sys.exit(ExitCode.REJECTED if report.drift else ExitCode.OK)
+
+
+def _write_report(document: dict[str, Any], path: Path) -> None:
+    """The report as JSON or as the self-contained HTML page, by the file's suffix."""
+    if path.suffix.lower() == ".html":
+        from gateway.reconcile.html import render_html
+
+        path.write_text(render_html(document), encoding="utf-8")
+    else:
+        path.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+    click.echo(f"report written to {path}", err=True)

@@ -108,6 +108,16 @@ class SyncConfig:
 
 
 @dataclass(frozen=True)
+class ReconcileConfig:
+    interval_min: float = 15.0
+    window_days: int = 7
+    rate_per_s: float = 20.0
+    page_size: int = 100
+    repair: bool = True
+    lease_s: int = 120
+
+
+@dataclass(frozen=True)
 class Config:
     intake: IntakeConfig = field(default_factory=IntakeConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
@@ -116,6 +126,7 @@ class Config:
     store: StoreConfig = field(default_factory=StoreConfig)
     portal: PortalConfig = field(default_factory=PortalConfig)
     sync: SyncConfig = field(default_factory=SyncConfig)
+    reconcile: ReconcileConfig = field(default_factory=ReconcileConfig)
 
     @property
     def store_url(self) -> str:
@@ -130,6 +141,7 @@ SECTIONS: dict[str, type] = {
     "store": StoreConfig,
     "portal": PortalConfig,
     "sync": SyncConfig,
+    "reconcile": ReconcileConfig,
 }
 
 

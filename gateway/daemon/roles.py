@@ -26,6 +26,7 @@ from gateway.intake import Inbox, Ingester
 from gateway.mapping import load_mapping
 from gateway.packets import SchemaSet
 from gateway.portal import make_client
+from gateway.reconcile.schedule import run_schedule
 from gateway.store import Store
 from gateway.sync.poison import PoisonDrain
 from gateway.sync.relay import OutboxRelay
@@ -61,13 +62,19 @@ def _essential(
 
 
 def run_intake(config: Config, stop: threading.Event) -> None:
-    """Watch the inbox of every mapping and ingest each file; the outbox relay runs beside it."""
+    """Watch the inbox of every mapping and ingest each file; the outbox relay, the poison drain and
+    the reconciliation schedule (``reconcile.interval_min``) run beside it."""
     helpers = [
         threading.Thread(target=_essential, args=(run_relay, config, stop), name="relay", daemon=True),
         threading.Thread(
             target=_essential, args=(run_poison_drain, config, stop), name="poison", daemon=True
         ),
     ]
+    if config.reconcile.interval_min > 0:
+        # Not essential: a failed reconciliation is logged and tried again, delivery goes on.
+        helpers.append(
+            threading.Thread(target=run_schedule, args=(config, stop), name="reconcile", daemon=True)
+        )
     for thread in helpers:
         thread.start()
     sources = sorted(p.stem for p in config.paths.mappings.glob("*.yaml"))

@@ -3,7 +3,8 @@
 Children (``multiprocessing`` spawn, so nothing is inherited but the configuration):
 
 - ``intake``: watches ``<var>/inbox/<source>/``, ingests files into the store; its ``relay`` thread
-  publishes the store's pending messages to RabbitMQ;
+  publishes the store's pending messages to RabbitMQ; its ``reconcile`` thread compares the portal
+  with the store every ``reconcile.interval_min`` minutes and repairs (``gateway.reconcile``);
 - ``worker-1`` … ``worker-N``: sync workers, each a process of its own (both cores are used, and a
   crash of one loses only its unacknowledged deliveries, which the broker redelivers).
 

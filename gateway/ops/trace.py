@@ -1,17 +1,18 @@
 """The life of one dossier, for ``dvcgw trace``: what the gateway received, tried, gave up, replayed,
-and what the portal holds now.
+what reconciliation found and repaired, and what the portal holds now.
 
 From the store: every revision received (source file, record index, when, mapping and its hash,
 content hash, state), every delivery attempt with its outcome and error, the dead letters and the
-replays. From the portal: its current record (``TraCuuHoSo``), compared with the records the
-gateway sent. The portal is asked once (no retries: an operator is waiting); when it cannot be
-asked (no password configured, unreachable, refusing) the trace says so and shows the rest.
+replays, every reconciliation run's finding on the dossier and every repair it made. From the
+portal: its current record (``TraCuuHoSo``), compared with the records the gateway sent. The
+portal is asked once (no retries: an operator is waiting); when it cannot be asked (no password
+configured, unreachable, refusing) the trace says so and shows the rest.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ from gateway.errors import ConfigError, PortalError, PortalUnavailable
 from gateway.ops.dead import attempt_json, attempt_line
 from gateway.ops.times import shown
 from gateway.packets.model import record_hash
-from gateway.store import AttemptRow, DossierRow, MessageRow, ReplayRow, Store
+from gateway.store import AttemptRow, DossierRow, FindingRow, MessageRow, RepairRow, ReplayRow, Store
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ class DossierTrace:
     dossier: DossierRow
     revisions: list[RevisionLife]
     portal: PortalView
+    findings: list[FindingRow] = field(default_factory=list)
+    repairs: list[RepairRow] = field(default_factory=list)
 
     def portal_match(self) -> int | None:
         """The message whose record the portal holds now, exactly (None: none of them)."""
@@ -94,6 +97,10 @@ class DossierTrace:
                 else None
             ),
             "revisions": [life.to_json() for life in self.revisions],
+            "reconciliation": {
+                "findings": [_finding_json(f) for f in self.findings],
+                "repairs": [_repair_json(r) for r in self.repairs],
+            },
             "portal": {
                 "asked": self.portal.unavailable is None,
                 "unavailable": self.portal.unavailable,
@@ -131,7 +138,8 @@ class DossierTrace:
         return out
 
     def _events(self) -> list[tuple[datetime, int, str]]:
-        """(when, order among equal times, what happened): receipts, attempts, replays."""
+        """(when, order among equal times, what happened): receipts, attempts, replays, findings of
+        reconciliation runs and their repairs."""
         events: list[tuple[datetime, int, str]] = []
         for life in self.revisions:
             m = life.message
@@ -146,6 +154,12 @@ class DossierTrace:
                 events.append(
                     (r.replayed_at, 2, f"replayed   #{m.id} by {r.operator}{remap} ({r.selection}){instead}")
                 )
+        for f in self.findings:
+            detail = f" ({f.detail})" if f.detail else ""
+            events.append((f.found_at, 3, f"reconciled run #{f.run_id}: {f.kind}{detail}"))
+        for repair in self.repairs:
+            said = f"repaired   #{repair.message_id} re-sent by {repair.operator} ({repair.kind})"
+            events.append((repair.repaired_at, 4, said))
         return events
 
     def _portal_lines(self) -> list[str]:
@@ -170,6 +184,29 @@ def _replay_json(replay: ReplayRow) -> dict[str, Any]:
         "selection": replay.selection,
         "remap": replay.remap,
         "replacement_id": replay.replacement_id,
+    }
+
+
+def _finding_json(finding: FindingRow) -> dict[str, Any]:
+    return {
+        "run_id": finding.run_id,
+        "at": shown(finding.found_at),
+        "class": finding.kind,
+        "via": finding.via,
+        "message_id": finding.message_id,
+        "portal_status": finding.portal_status,
+        "detail": finding.detail,
+        "repaired": finding.repaired,
+    }
+
+
+def _repair_json(repair: RepairRow) -> dict[str, Any]:
+    return {
+        "run_id": repair.run_id,
+        "at": shown(repair.repaired_at),
+        "message_id": repair.message_id,
+        "class": repair.kind,
+        "operator": repair.operator,
     }
 
 
@@ -205,4 +242,5 @@ def trace(store: Store, ma_ho_so: str, portal: PortalConfig | None) -> DossierTr
         for m in messages
     ]
     view = portal_view(portal, ma_ho_so) if portal is not None else PortalView(unavailable="not asked")
-    return DossierTrace(dossier, revisions, view)
+    findings, repairs = store.reconcile_findings_of(ma_ho_so), store.reconcile_repairs_of(ma_ho_so)
+    return DossierTrace(dossier, revisions, view, findings, repairs)

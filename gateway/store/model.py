@@ -311,3 +311,162 @@ class ReplayRow:
     selection: str
     remap: bool
     replacement_id: int | None
+
+
+# -- reconciliation -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewReconcileRun:
+    """A reconciliation run to start: its window of activity ``[since, until)`` and how it was chosen
+    (``window_kind``: default, all, since or range), what it compares and who started it."""
+
+    since: datetime | None
+    until: datetime
+    window_kind: str
+    source: str | None
+    repair: bool
+    started_by: str
+    operator: str
+
+
+@dataclass(frozen=True)
+class ReconcileRunRow:
+    """One row of ``reconcile_runs``: a run, its progress and its lease."""
+
+    id: int
+    started_at: datetime
+    updated_at: datetime
+    finished_at: datetime | None
+    since: datetime | None
+    until: datetime
+    window_kind: str
+    source: str | None
+    repair: bool
+    started_by: str
+    operator: str
+    state: str
+    phase: str
+    listing_cursor: str | None
+    after_code: str | None
+    holder: str | None
+    lease_until: datetime | None
+
+
+@dataclass(frozen=True)
+class RunClaim:
+    """What asking to run a reconciliation gave: the run to carry on (``resumed``: one interrupted
+    before), or None and ``refused`` saying why (another run holds the lease, not due yet...)."""
+
+    run: ReconcileRunRow | None
+    resumed: bool = False
+    refused: str | None = None
+
+
+@dataclass(frozen=True)
+class ReconcileRevision:
+    """One message of a dossier as reconciliation needs it: what it said and where it is."""
+
+    message_id: int
+    revision: str
+    status: str
+    state: MessageState
+    received_at: datetime
+    packet: bytes
+
+
+@dataclass(frozen=True)
+class ReconcileDossier:
+    """What the store knows of one dossier for reconciliation: every revision, in arrival order."""
+
+    ma_ho_so: str
+    source: str
+    latest_message_id: int
+    revisions: tuple[ReconcileRevision, ...]
+
+    @property
+    def latest(self) -> ReconcileRevision:
+        return next(r for r in self.revisions if r.message_id == self.latest_message_id)
+
+
+@dataclass(frozen=True)
+class NewFinding:
+    """How a run judged one dossier. ``repair_message_id``: the message to put back in the outbox
+    (the dossier's latest, acknowledged); ``portal_lost``: the portal does not hold the dossier, so
+    the repair is sent as an insert."""
+
+    ma_ho_so: str
+    kind: str
+    source: str | None
+    agency: str | None
+    message_id: int | None
+    revision: str | None
+    gateway_status: str | None
+    portal_status: str | None
+    portal_hash: str | None
+    via: str
+    last_activity: datetime | None
+    activity_date: str | None
+    detail: str
+    repair_message_id: int | None = None
+    portal_lost: bool = False
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    """One row of ``reconcile_findings``."""
+
+    id: int
+    run_id: int
+    ma_ho_so: str
+    kind: str
+    source: str | None
+    agency: str | None
+    message_id: int | None
+    revision: str | None
+    gateway_status: str | None
+    portal_status: str | None
+    portal_hash: str | None
+    via: str
+    last_activity: datetime | None
+    activity_date: str | None
+    detail: str
+    repaired: bool
+    found_at: datetime
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What recording a page of findings did: ``held`` False when the run's lease was lost (another
+    process took the run over) and nothing was written; ``new``: findings written (a finding already
+    written by an earlier attempt of the same run is not written again); ``repaired``: dossier code →
+    the message put back in the outbox."""
+
+    held: bool
+    new: int = 0
+    repaired: dict[str, int] | None = None
+
+
+@dataclass(frozen=True)
+class FindingTally:
+    """How many findings of a run share a class, source, agency and day of last activity."""
+
+    kind: str
+    source: str | None
+    agency: str | None
+    activity_date: str | None
+    count: int
+    repaired: int
+
+
+@dataclass(frozen=True)
+class RepairRow:
+    """One row of ``reconcile_repairs``: a message put back in the outbox by a run, and why."""
+
+    id: int
+    run_id: int
+    message_id: int
+    ma_ho_so: str
+    kind: str
+    repaired_at: datetime
+    operator: str

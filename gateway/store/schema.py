@@ -186,3 +186,71 @@ replays = Table(
     Column("replacement_id", Id, ForeignKey("messages.id"), nullable=True),
     Index(None, "message_id"),
 )
+
+reconcile_runs = Table(
+    "reconcile_runs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("finished_at", UtcDateTime, nullable=True),
+    # The window of activity compared: [since, until); since None = from the beginning.
+    Column("since", UtcDateTime, nullable=True),
+    Column("until", UtcDateTime, nullable=False),
+    # How the window was chosen (default | all | since | range): which later run may resume this one.
+    Column("window_kind", String(16), nullable=False),
+    Column("source", String, nullable=True),
+    Column("repair", Boolean, nullable=False),
+    Column("started_by", String(16), nullable=False),  # cli | daemon
+    Column("operator", String, nullable=False),
+    Column("state", String(16), nullable=False),  # running | done
+    Column("phase", String(16), nullable=False),  # listing | lookup | done
+    # Progress: the portal listing's next cursor, the last dossier code looked up.
+    Column("listing_cursor", Text, nullable=True),
+    Column("after_code", String, nullable=True),
+    # Who runs it, until when (renewed at every page): a lease no other run overlaps.
+    Column("holder", String, nullable=True),
+    Column("lease_until", UtcDateTime, nullable=True),
+    Index(None, "state", "id"),
+)
+
+reconcile_findings = Table(
+    "reconcile_findings",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("run_id", Id, ForeignKey("reconcile_runs.id"), nullable=False),
+    Column("ma_ho_so", String, nullable=False),
+    Column("kind", String(16), nullable=False),  # in_sync | missing | stale | differs | unknown | in_flight
+    Column("source", String, nullable=True),
+    Column("agency", String, nullable=True),
+    # The gateway's latest message of the dossier when it was judged (None: unknown to the gateway).
+    Column("message_id", Id, ForeignKey("messages.id"), nullable=True),
+    Column("revision", String, nullable=True),
+    Column("gateway_status", String, nullable=True),
+    Column("portal_status", String, nullable=True),
+    Column("portal_hash", String, nullable=True),
+    Column("via", String(16), nullable=False),  # listing | lookup
+    Column("last_activity", UtcDateTime, nullable=True),
+    Column("activity_date", String(10), nullable=True),  # YYYY-MM-DD, Asia/Ho_Chi_Minh
+    Column("detail", Text, nullable=False),
+    Column("repaired", Boolean, nullable=False),
+    Column("found_at", UtcDateTime, nullable=False),
+    # One finding per dossier per run: a resumed run never judges a dossier twice.
+    UniqueConstraint("run_id", "ma_ho_so"),
+    Index(None, "ma_ho_so"),
+)
+
+reconcile_repairs = Table(
+    "reconcile_repairs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("run_id", Id, ForeignKey("reconcile_runs.id"), nullable=False),
+    # The dossier's latest message, put back in the outbox.
+    Column("message_id", Id, ForeignKey("messages.id"), nullable=False),
+    Column("ma_ho_so", String, nullable=False),
+    Column("kind", String(16), nullable=False),  # why: the finding's class
+    Column("repaired_at", UtcDateTime, nullable=False),
+    Column("operator", String, nullable=False),
+    Index(None, "message_id"),
+    Index(None, "ma_ho_so"),
+)

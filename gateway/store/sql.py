@@ -8,6 +8,9 @@ Who calls what:
 - repair and replay: ``sweep_stuck``, ``requeue``; an operator's replay of dead letters:
   ``dead_letters`` → ``replay`` (recorded in ``replays``), and ``messages_of``/``replays_of`` for the
   life of one dossier;
+- reconciliation (``gateway.reconcile``): ``reconcile_claim`` (a run under a lease) →
+  ``reconcile_dossiers``/``reconcile_unseen`` → ``reconcile_record`` (findings, repairs, progress)
+  → ``reconcile_release``; ``reconcile_tally``/``reconcile_findings`` for its report;
 - tests, the demo, the benchmarks and the CLI: the read side at the end.
 
 Several processes share one store (the intake and N workers on one SQLite file; several daemons on
@@ -26,16 +29,18 @@ the shortest lease.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 
 import structlog
 from sqlalchemy import URL, Connection, Engine, RowMapping, func, select
 
-from gateway.store import _dead, _delivery, _ingest, _outbox
+from gateway.store import _dead, _delivery, _ingest, _outbox, _reconcile
 from gateway.store._engine import connected, create_store_engine, parse_url, shown, translated_errors
 from gateway.store._statements import OPEN, among, chunks, utc_now
 from gateway.store.migrate import upgrade
@@ -46,21 +51,38 @@ from gateway.store.model import (
     DeliveryDecision,
     DeliveryOutcome,
     DossierRow,
+    FindingRow,
+    FindingTally,
     Ingested,
     IntakeFileRow,
     MessageRow,
     MessageState,
     NewFile,
+    NewFinding,
     NewMessage,
+    NewReconcileRun,
     NewRejection,
     NewReplay,
     OutboxItem,
+    ReconcileDossier,
+    ReconcileRunRow,
+    Recorded,
     RejectionRow,
+    RepairRow,
     Replayed,
     ReplayRow,
     Result,
+    RunClaim,
 )
-from gateway.store.schema import attempts, dossiers, intake_files, messages, rejected_inputs, replays
+from gateway.store.schema import (
+    attempts,
+    dossiers,
+    intake_files,
+    messages,
+    reconcile_runs,
+    rejected_inputs,
+    replays,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -357,6 +379,139 @@ class Store:
         """How many distinct dossiers the store has received."""
         with self._read("counting dossiers") as connection:
             return int(connection.execute(select(func.count()).select_from(dossiers)).scalar_one())
+
+    # -- reconciliation -------------------------------------------------------------------------
+
+    def reconcile_claim(
+        self,
+        new: NewReconcileRun,
+        holder: str,
+        lease_s: float,
+        *,
+        resume_id: int | None = None,
+        resume_within_s: float = 3600.0,
+        due_after_s: float | None = None,
+    ) -> RunClaim:
+        """Resume or start a reconciliation run under ``holder``'s lease of ``lease_s`` seconds.
+
+        Refused while another holder's lease on a run is in force (one run at a time, across
+        processes and hosts). ``resume_id``: carry on that interrupted run. Otherwise the newest
+        interrupted run asking for the same comparison is resumed (same window kind, source and
+        repair; a ``range`` window: the same bounds; a window up to now: started less than
+        ``resume_within_s`` ago), else a new run starts, unless ``due_after_s`` is given and a run
+        started by the same ``started_by`` began less than that long ago ("not due yet").
+        """
+        with self._write("claiming a reconciliation run") as connection:
+            return _reconcile.claim(
+                connection,
+                new,
+                holder,
+                lease_s,
+                utc_now(),
+                resume_id=resume_id,
+                resume_within_s=resume_within_s,
+                due_after_s=due_after_s,
+            )
+
+    def reconcile_active(self) -> list[ReconcileRunRow]:
+        """The reconciliation runs whose lease is in force."""
+        with self._read("reading reconciliation runs") as connection:
+            return _reconcile.active(connection, utc_now())
+
+    def reconcile_release(self, run_id: int, holder: str, *, finished: bool = False) -> bool:
+        """End ``holder``'s lease on a run (``finished``: it is done; else it waits to be resumed)."""
+        with self._write("releasing a reconciliation run") as connection:
+            return _reconcile.release(connection, run_id, holder, utc_now(), finished=finished)
+
+    def reconcile_run(self, run_id: int) -> ReconcileRunRow | None:
+        """One reconciliation run, or None."""
+        with self._read("reading a reconciliation run") as connection:
+            row = connection.execute(select(reconcile_runs).where(reconcile_runs.c.id == run_id)).first()
+        return None if row is None else _reconcile.run_row(row)
+
+    def reconcile_dossiers(self, codes: Sequence[str]) -> dict[str, ReconcileDossier]:
+        """Every revision (with its packet) of each of these dossiers the store knows, by code."""
+        with self._read("reading dossiers to reconcile") as connection:
+            return _reconcile.dossiers_of(connection, codes)
+
+    def reconcile_unseen(
+        self,
+        run_id: int,
+        since: datetime | None,
+        until: datetime,
+        *,
+        source: str | None,
+        after_code: str | None,
+        limit: int,
+    ) -> list[str]:
+        """Up to ``limit`` codes after ``after_code`` (code order) of dossiers whose latest revision
+        was received in ``[since, until)`` (of ``source`` if given) and that run ``run_id`` has not
+        judged yet."""
+        with self._read("reading dossiers to reconcile") as connection:
+            return _reconcile.unseen(connection, run_id, since, until, source, after_code, limit)
+
+    def reconcile_record(
+        self,
+        run_id: int,
+        holder: str,
+        findings: Sequence[NewFinding],
+        *,
+        lease_s: float,
+        operator: str,
+        phase: str,
+        listing_cursor: str | None = None,
+        after_code: str | None = None,
+        repair: bool = True,
+    ) -> Recorded:
+        """Write one page of findings and the progress that produced them, in one transaction.
+
+        Nothing is written when ``holder`` no longer holds the run (``held`` False). A dossier the
+        run judged before keeps its first finding. With ``repair``, each new finding that names a
+        ``repair_message_id`` puts that message back in the outbox (PENDING, a fresh attempt budget)
+        iff it is still ACKED and its dossier's latest, with a ``reconcile_repairs`` row. ``phase``
+        ``listing`` keeps ``listing_cursor`` (the next page's); ``lookup`` keeps ``after_code``.
+        """
+        progress: dict[str, Any] = {"phase": phase}
+        if phase == _reconcile.LISTING:
+            progress["listing_cursor"] = listing_cursor
+        else:
+            progress["after_code"] = after_code
+        if not repair:
+            findings = [dataclasses.replace(f, repair_message_id=None) for f in findings]
+        with self._write("recording reconciliation findings") as connection:
+            done = _reconcile.record(
+                connection, run_id, holder, findings, progress, lease_s, operator, utc_now()
+            )
+        if done.repaired:
+            log.info("store.reconcile_repaired", run_id=run_id, messages=len(done.repaired))
+        return done
+
+    def reconcile_tally(self, run_id: int) -> list[FindingTally]:
+        """A run's findings counted by class, source, agency and day of last activity."""
+        with self._read("counting reconciliation findings") as connection:
+            return _reconcile.tally(connection, run_id)
+
+    def reconcile_findings(
+        self, run_id: int, *, kinds: Sequence[str], after_id: int = 0, limit: int = 1000
+    ) -> list[FindingRow]:
+        """A run's findings of these classes, by id after ``after_id`` (page with the last id)."""
+        with self._read("reading reconciliation findings") as connection:
+            return _reconcile.findings(connection, run_id, kinds=kinds, after_id=after_id, limit=limit)
+
+    def reconcile_findings_of(self, ma_ho_so: str) -> list[FindingRow]:
+        """Every run's finding on one dossier, oldest first."""
+        with self._read("reading reconciliation findings") as connection:
+            return _reconcile.findings_of(connection, ma_ho_so)
+
+    def reconcile_repairs_of(self, ma_ho_so: str) -> list[RepairRow]:
+        """Every repair of one dossier, oldest first."""
+        with self._read("reading reconciliation repairs") as connection:
+            return _reconcile.repairs_of(connection, ma_ho_so)
+
+    def first_dossier_code(self) -> str | None:
+        """The smallest dossier code the store knows (None: it knows none)."""
+        with self._read("reading dossiers") as connection:
+            return _reconcile.first_code(connection)
 
 
 def _message_row(row: RowMapping) -> MessageRow:

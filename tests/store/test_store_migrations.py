@@ -34,8 +34,11 @@ def test_open_creates_every_table_and_records_the_head_revision(store: Store, st
         "attempts",
         "rejected_inputs",
         "replays",
+        "reconcile_runs",
+        "reconcile_findings",
+        "reconcile_repairs",
     }
-    assert read_back(store_url, current) == head() == "0002"
+    assert read_back(store_url, current) == head() == "0003"
 
 
 def test_opening_a_migrated_store_again_changes_nothing(store: Store, store_url: str) -> None:
@@ -60,3 +63,4 @@ def test_the_migrations_ship_inside_the_package_as_modules() -> None:
     assert (MIGRATIONS / "env.py").is_file()
     assert (MIGRATIONS / "versions" / "0001_initial.py").is_file()
     assert (MIGRATIONS / "versions" / "0002_replays.py").is_file()
+    assert (MIGRATIONS / "versions" / "0003_reconcile.py").is_file()

@@ -4,7 +4,9 @@ It starts a portal simulator and the gateway daemon on the embedded defaults (a 
 ``<var>/demo/``, the local RabbitMQ with queue names under ``<prefix>-demo``), drops the sample
 exports of every mapping (the input files of its fixture cases) into the daemon's inbox, shows
 progress until every record is settled (acknowledged by the portal, superseded by a newer revision,
-dead, or rejected at intake), prints a summary, and stops everything it started. The samples hold
+dead, or rejected at intake), then reconciles the store with the portal (the report as
+``<var>/demo/reconcile.html`` and ``.json``: the proof that the portal holds the latest revision of
+every delivered dossier), prints a summary, and stops everything it started. The samples hold
 bad records on purpose: their rejections are expected, counted and explained, never hidden.
 """
 
@@ -22,6 +24,7 @@ from pathlib import Path
 
 import click
 import httpx
+import orjson
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -30,6 +33,11 @@ from gateway.broker.topology import Topology
 from gateway.config import Config
 from gateway.exit_codes import ExitCode
 from gateway.mapping.fixtures import case_dirs
+from gateway.portal import make_client
+from gateway.reconcile.html import render_html
+from gateway.reconcile.report import Report, build_report
+from gateway.reconcile.run import Reconciler, RunRequest
+from gateway.reconcile.window import Window
 from gateway.sim.process import SimProcess
 from gateway.store import MessageState, Store
 
@@ -74,14 +82,51 @@ def run_demo(config: Config, names: list[str]) -> ExitCode:
         finally:
             _stop(daemon)
         stats = httpx.get(f"{sim.base_url}/_sim/stats", timeout=5).json()
-    elapsed = time.monotonic() - started
+        elapsed = time.monotonic() - started
+        report = _reconcile(config, sim.base_url, var) if settled else None
     code = _summary(config, console, stats, elapsed, settled)
+    if report is not None:
+        code = _reconciled(report, var, code)
     connection = connect(broker)
     try:
         topology.delete(connection.channel())
     finally:
         connection.close()
     return code
+
+
+def _reconcile(config: Config, portal_url: str, var: Path) -> Report:
+    """Reconcile everything the demo delivered against the simulator (no repair: a demo shows
+    drift rather than hiding it); the report is written as HTML and JSON under ``var``."""
+    portal = replace(
+        config.portal, url=portal_url, username=config.sim.username, password=config.sim.password
+    )
+    window = Window.chosen(since=None, until=None, everything=True, days=config.reconcile.window_days)
+    request = RunRequest(window, repair=False, started_by="demo", operator="demo")
+    with Store.open(config.store_url) as store:
+        client = make_client(portal)
+        try:
+            outcome = Reconciler(store, client, config.reconcile, agency=portal.madonvi).run(request)
+        finally:
+            client.close()
+        if outcome.run is None:
+            raise click.ClickException(f"the demo's reconciliation did not run: {outcome.refused}")
+        report = build_report(store, outcome.run.id)
+    document = report.to_json()
+    (var / "reconcile.json").write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+    (var / "reconcile.html").write_text(render_html(document), encoding="utf-8")
+    return report
+
+
+def _reconciled(report: Report, var: Path, code: ExitCode) -> ExitCode:
+    document = report.to_json()
+    counts = document["counts"]
+    click.echo(
+        f"reconciliation        {document['sync_rate']:6.1%}   of the dossiers received are in sync "
+        f"at the portal ({', '.join(f'{kind} {n}' for kind, n in counts.items() if n)})"
+    )
+    click.echo(f"report: {var / 'reconcile.html'} (and reconcile.json)")
+    return ExitCode.REJECTED if report.drift else code
 
 
 def _sim_env(config: Config) -> dict[str, str]:

@@ -10,6 +10,9 @@ import pytest
 from gateway.packets import DossierPacket, PacketMeta, SchemaSet
 from gateway.sim import samples
 
+# store_url, open_store, store: a fresh store on each dialect (SQLite, PostgreSQL).
+pytest_plugins = ["tests.store_fixtures"]
+
 
 @pytest.fixture(scope="session")
 def schemas() -> SchemaSet:

@@ -1,9 +1,10 @@
-"""Fixtures for the store's tests: every test runs twice, on a SQLite file and on PostgreSQL.
+"""Store fixtures for every test package (a pytest plugin loaded by tests/conftest.py).
 
-``store_url`` is a fresh database for one test: a SQLite file under ``tmp_path``, or a schema of
-its own (``s_<uuid>``) in the ``test`` database of the local PostgreSQL, selected through the
-connection's ``search_path`` and dropped afterwards. ``store`` is a ``Store`` opened on it;
-``open_store`` opens more (another process's view of the same database) and closes them after.
+``store_url`` is a fresh database for one test, on each dialect: a SQLite file under ``tmp_path``,
+or a schema of its own (``s_<uuid>``) in the ``test`` database of the local PostgreSQL, selected
+through the connection's ``search_path`` and dropped afterwards. ``open_store`` opens a ``Store`` on
+it (again for another process's view of the same database), ``store`` is the first one; all are
+closed after the test.
 """
 
 from __future__ import annotations

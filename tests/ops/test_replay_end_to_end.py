@@ -9,9 +9,6 @@ at its latest revision (the older dead revision is skipped), and ``trace`` tells
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,18 +72,6 @@ def daemon(tmp_path: Path, prefix: str, sim: SimProcess) -> Iterator[Daemon]:
             started.stop()
 
 
-def dvcgw(daemon: Daemon, *args: str) -> subprocess.CompletedProcess[str]:
-    """A command run by the operator beside the daemon (same configuration)."""
-    return subprocess.run(
-        [sys.executable, "-m", "gateway.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, **daemon.env},
-    )
-
-
 @pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_dead_letters_are_listed_replayed_at_their_latest_revision_once_fixed_and_traced(
@@ -111,7 +96,7 @@ def test_dead_letters_are_listed_replayed_at_their_latest_revision_once_fixed_an
         wait_for_counts(ledger, lambda c: c["dead"] == len(REFUSED) + 1, "second file", [daemon], 60)
         older = ledger.messages_of(dossier_code(TWICE))[0].id
 
-        listed = dvcgw(daemon, "dead", "list", "--json")
+        listed = daemon.command("dead", "list", "--json")
         assert listed.returncode == 0, listed.stderr
         dead = json.loads(listed.stdout)
         assert sorted(item["MaHoSo"] for item in dead) == sorted(dossier_code(i) for i in [*REFUSED, TWICE])
@@ -121,7 +106,7 @@ def test_dead_letters_are_listed_replayed_at_their_latest_revision_once_fixed_an
         }
 
         stats, counts = sim_stats(sim), ledger.state_counts()
-        dry = dvcgw(daemon, "replay", "--dry-run")
+        dry = daemon.command("replay", "--dry-run")
         assert dry.returncode == 0, dry.stderr
         assert f"skip    #{older}" in dry.stdout
         assert "dry run: 4 to replay, 1 skipped, 0 cannot be" in dry.stderr
@@ -131,7 +116,7 @@ def test_dead_letters_are_listed_replayed_at_their_latest_revision_once_fixed_an
         httpx.put(
             f"{sim.base_url}/_sim/catalogue", json=catalogue([*LISTED, UNLISTED]), timeout=10
         ).raise_for_status()
-        replayed = dvcgw(daemon, "replay", "--yes")
+        replayed = daemon.command("replay", "--yes")
         assert replayed.returncode == 0, replayed.stderr
         assert "4 replayed, 1 skipped, 0 not" in replayed.stderr
 
@@ -141,7 +126,7 @@ def test_dead_letters_are_listed_replayed_at_their_latest_revision_once_fixed_an
         assert ledger.states([older]) == {older: MessageState.DEAD}  # skipped, kept as it was
 
         latest = ledger.messages_of(dossier_code(TWICE))[-1].id
-        trace = dvcgw(daemon, "trace", dossier_code(TWICE))
+        trace = daemon.command("trace", dossier_code(TWICE))
         assert trace.returncode == 0, trace.stderr
         timeline = trace.stdout.split("Timeline:")[1]
         assert f"#{latest} attempt 1  " in timeline

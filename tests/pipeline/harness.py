@@ -5,6 +5,7 @@ log. The fixtures built on it are in ``conftest.py``.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -106,11 +107,26 @@ class Daemon:
 
     def crashes(self) -> list[str]:
         """The log lines of children that died under the supervisor (and why, where it said)."""
-        return [
-            line[:600]
-            for line in self.log.read_text(encoding="utf-8", errors="replace").splitlines()
-            if any(f'"event": "{event}' in line for event in _CRASH_EVENTS)
-        ]
+        crashed = []
+        for line in self.log.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                event = json.loads(line).get("event", "")
+            except (ValueError, AttributeError):
+                continue  # not one of the daemon's JSON lines
+            if isinstance(event, str) and event.startswith(_CRASH_EVENTS):
+                crashed.append(line[:600])
+        return crashed
+
+    def command(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """A ``dvcgw`` command run by the operator beside the daemon (the same configuration)."""
+        return subprocess.run(
+            [sys.executable, "-m", "gateway.cli", *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **self.env},
+        )
 
 
 def drop(var: Path, source: str, name: str, data: bytes) -> None:

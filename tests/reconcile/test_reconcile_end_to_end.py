@@ -5,9 +5,6 @@ right classes; repair makes the lost and overwritten ones right; the next run fi
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -71,17 +68,6 @@ def daemon(tmp_path: Path, sim: SimProcess) -> Iterator[Daemon]:
                 started.stop()
 
 
-def dvcgw(daemon: Daemon, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gateway.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, **daemon.env},
-    )
-
-
 def another_client(sim: SimProcess) -> JsonPortalClient:
     """Another system writing to the portal with its own login session."""
     return JsonPortalClient(PortalConfig(url=sim.base_url, username=SIM_USER, password=SIM_PASSWORD))
@@ -98,7 +84,7 @@ def lost_codes(sim: SimProcess, codes: list[str]) -> set[str]:
 
 
 def run_report(daemon: Daemon, path: Path, *args: str) -> tuple[int, dict[str, Any], str]:
-    done = dvcgw(daemon, "reconcile", "--report", str(path), *args)
+    done = daemon.command("reconcile", "--report", str(path), *args)
     assert done.returncode in (0, 1), done.stderr
     return done.returncode, json.loads(path.read_text(encoding="utf-8")), done.stdout
 
@@ -175,7 +161,7 @@ def test_reconcile_finds_lost_overwritten_and_foreign_dossiers_repairs_them_and_
         }
         assert third["sync_rate"] == 1.0
 
-        trace = dvcgw(daemon, "trace", sorted(missing)[0])
+        trace = daemon.command("trace", sorted(missing)[0])
         assert trace.returncode == 0, trace.stderr
         assert "reconciled run #" in trace.stdout
         assert "repaired   #" in trace.stdout

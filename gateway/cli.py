@@ -20,6 +20,10 @@ from typing import Any
 
 import click
 
+from gateway import packaged
+from gateway.cli_check import check
+from gateway.cli_globals import hoist
+from gateway.cli_globals import log_level as resolve_level
 from gateway.cli_ops import dead, reconcile, replay, trace
 from gateway.cli_ops import hand_over as _hand_over
 from gateway.config import Config, load_config
@@ -31,6 +35,7 @@ from gateway.errors import (
     StoreUnavailable,
 )
 from gateway.exit_codes import ExitCode, defect_line
+from gateway.logging import LEVELS
 from gateway.mapping import SourceMapping, load_mapping
 from gateway.packets import SchemaSet
 from gateway.sim.command import portal_sim
@@ -41,20 +46,25 @@ class Context:
     config: Config
 
     def mapping(self, name: str) -> SourceMapping:
-        file = self.config.paths.mappings / f"{name}.yaml"
-        if not file.exists():
-            known = ", ".join(sorted(p.stem for p in self.config.paths.mappings.glob("*.yaml"))) or "none"
+        # The configured folder's mapping, else the shipped one (gateway.packaged).
+        file = packaged.mapping_file(self.config.paths.mappings, name)
+        if file is None:
+            known = ", ".join(self.mapping_names()) or "none"
             raise click.UsageError(
                 f"no mapping named {name!r} in {self.config.paths.mappings} (known: {known})"
             )
         return load_mapping(file)
 
     def mapping_names(self) -> list[str]:
-        return sorted(p.stem for p in self.config.paths.mappings.glob("*.yaml"))
+        return packaged.mapping_names(self.config.paths.mappings)
 
 
 class Group(click.Group):
     """Turns the gateway's configuration and mapping errors into exit code 2 with one clear line."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # --config, --log-level, -v and -q are accepted after the command too (gateway.cli_globals).
+        return super().parse_args(ctx, hoist(args))
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -100,17 +110,30 @@ class Group(click.Group):
     "config_file",
     type=click.Path(dir_okay=False, path_type=Path),
     envvar="DVCGW_CONFIG",
-    help="Configuration file (default: config.yaml of the project; env DVCGW_CONFIG).",
+    help="Configuration file (before or after the command). Default: $DVCGW_CONFIG, ./config.yaml,"
+    " /etc/dvc-gateway/config.yaml, the packaged defaults: the first that exists.",
 )
+@click.option(
+    "--log-level",
+    type=click.Choice(LEVELS, case_sensitive=False),
+    help="Log level (env DVCGW_LOG_LEVEL). Default: WARNING, INFO for 'run'.",
+)
+@click.option("-v", "--verbose", count=True, help="One log level more verbose (repeat: -vv).")
+@click.option("-q", "--quiet", count=True, help="One log level quieter.")
 @click.version_option(package_name="dvc-gateway")
 @click.pass_context
-def main(ctx: click.Context, config_file: Path | None) -> None:
+def main(
+    ctx: click.Context, config_file: Path | None, log_level: str | None, verbose: int, quiet: int
+) -> None:
     """dvc-gateway: carries provincial dossiers to the National Public Service Portal."""
     from gateway.logging import configure
 
-    # Commands print their own results on stdout; library log lines go to stderr, warnings and up
-    # (the daemon, `dvcgw run`, logs everything at INFO as JSON).
-    configure(level="WARNING")
+    # Commands print their own results on stdout; log lines go to stderr (JSON unless it is a
+    # terminal), warnings and up unless -v or --log-level says otherwise; `dvcgw run` logs at INFO.
+    try:
+        configure(level=resolve_level(log_level, verbose, quiet, ctx.invoked_subcommand))
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
     try:
         ctx.obj = Context(load_config(config_file))
     except ConfigError as exc:
@@ -221,6 +244,7 @@ class _Tally:
 
 
 def _translate_one(translator: Any, file: Path, writer: Any, tally: _Tally, progress: _Progress) -> None:
+    from gateway.logging import redact_text
     from gateway.translate import Rejection, Translated
 
     if str(file) == "-":
@@ -240,12 +264,14 @@ def _translate_one(translator: Any, file: Path, writer: Any, tally: _Tally, prog
         elif isinstance(outcome, Rejection):
             tally.rejected += 1
             tally.internal += outcome.internal
+            # Redacted as the logs are: these lines end in files and terminals (citizen IDs,
+            # phone numbers and e-mails in a reason or a value quoted by the schema).
             for line in outcome.lines():
-                click.echo(f"rejected: {line}", err=True)
+                click.echo(f"rejected: {redact_text(line)}", err=True)
         else:  # the file could not be read (on): what was read before stands
             tally.rejected += 1
             tally.internal += outcome.internal
-            click.echo(f"rejected: {outcome.error}", err=True)
+            click.echo(f"rejected: {redact_text(str(outcome.error))}", err=True)
 
 
 class _Interrupted(BaseException):
@@ -517,7 +543,7 @@ def run(obj: Context, workers: int | None) -> None:
     from gateway.daemon.supervisor import run_daemon
     from gateway.logging import configure
 
-    configure(level="INFO", json_output=True)
+    configure(json_output=True)  # at the level the group chose (DVCGW_LOG_LEVEL), INFO by default
     run_daemon(obj.config, workers or obj.config.sync.workers)
 
 
@@ -557,6 +583,7 @@ main.add_command(dead)
 main.add_command(replay)
 main.add_command(trace)
 main.add_command(reconcile)
+main.add_command(check)
 
 if __name__ == "__main__":
     main()

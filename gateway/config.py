@@ -7,6 +7,11 @@ typo never silently leaves a default in force. Values take the type their field 
 file's folder), a choice (``Literal``), a list of integers (a YAML list, or ``10,60,600`` in the
 environment), or ``None`` for an optional value (YAML ``null``, or an empty environment variable).
 Secrets (``portal.password``) are read from the environment only.
+
+The file is the first of: the one given (``dvcgw --config``), ``$DVCGW_CONFIG``, ``./config.yaml``,
+``/etc/dvc-gateway/config.yaml``, the packaged defaults (``gateway.packaged``). Relative paths in a
+file are resolved against its folder; those of the packaged defaults, which live inside the
+installed package, against the current directory (so state goes to ``./var``).
 """
 
 from __future__ import annotations
@@ -23,15 +28,25 @@ from typing import Any, Literal
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from gateway import packaged
 from gateway.errors import ConfigError
 
 ENV_PREFIX = "DVCGW_"
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CONFIG = PROJECT_ROOT / "config.yaml"
+DEFAULT_CONFIG = packaged.DEFAULT_CONFIG
+SYSTEM_CONFIG = Path("/etc/dvc-gateway/config.yaml")
 SECRETS = frozenset({("portal", "password")})
-NOT_KEYS = frozenset({f"{ENV_PREFIX}CONFIG", f"{ENV_PREFIX}OPERATOR"})
-"""Variables of the same prefix that are not configuration keys: the configuration file's path, and
-the operator's name that ``dvcgw replay`` records."""
+NOT_KEYS = frozenset(
+    {
+        f"{ENV_PREFIX}CONFIG",
+        f"{ENV_PREFIX}OPERATOR",
+        f"{ENV_PREFIX}LOG_LEVEL",
+        f"{ENV_PREFIX}CONSOLE_PASSWORD",
+    }
+)
+"""Variables of the same prefix that are not configuration keys: the configuration file's path, the
+operator's name that ``dvcgw replay`` records, the log level (``dvcgw --log-level``), and the
+operator console's password (a secret: read from the environment by the console only)."""
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 
@@ -84,7 +99,17 @@ class StoreConfig:
 
 @dataclass(frozen=True)
 class PortalConfig:
+    """The national portal and how to speak to it (``gateway.portal``).
+
+    ``api`` picks the API generation: ``envelope`` (login, ``/api/v1/integration`` with
+    ``service``; ``binding`` json or soap) or ``coordination`` (the newer "hệ thống điều phối":
+    bare JSON arrays posted to the three ``coordination_*_path`` URLs, no credentials; each a path
+    under ``url`` or a full URL). Look-ups and change listings, which the coordination generation
+    does not offer, go to the envelope API at ``url`` when ``password`` is set.
+    """
+
     url: str = "http://127.0.0.1:8089"
+    api: Literal["envelope", "coordination"] = "envelope"
     binding: Literal["json", "soap"] = "json"
     username: str = "dvcgw"
     password: str | None = None
@@ -96,6 +121,10 @@ class PortalConfig:
     backoff_initial_s: float = 0.2
     backoff_max_s: float = 2.0
     max_retry_after_s: float = 5.0
+    coordination_insert_path: str = "/api/dieuphoi/ThemMoiHoSo"
+    coordination_update_path: str = "/api/dieuphoi/CapNhatHoSo"
+    coordination_progress_path: str = "/api/dieuphoi/DongBoTienTrinh"
+    coordination_progress_batch: int = 10
 
 
 @dataclass(frozen=True)
@@ -118,6 +147,17 @@ class ReconcileConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """The daemon's web server: metrics, health, the operator console (``gateway.web``)."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8470
+    allow_remote: bool = False
+    timeout_s: float = 3.0
+
+
+@dataclass(frozen=True)
 class Config:
     intake: IntakeConfig = field(default_factory=IntakeConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
@@ -127,6 +167,7 @@ class Config:
     portal: PortalConfig = field(default_factory=PortalConfig)
     sync: SyncConfig = field(default_factory=SyncConfig)
     reconcile: ReconcileConfig = field(default_factory=ReconcileConfig)
+    web: WebConfig = field(default_factory=WebConfig)
 
     @property
     def store_url(self) -> str:
@@ -142,16 +183,19 @@ SECTIONS: dict[str, type] = {
     "portal": PortalConfig,
     "sync": SyncConfig,
     "reconcile": ReconcileConfig,
+    "web": WebConfig,
 }
 
 
 def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
-    """Read ``path`` (default: the project's ``config.yaml``), apply ``DVCGW_*`` overrides.
+    """Read ``path`` (default: the first file ``find_config`` names), apply ``DVCGW_*`` overrides.
 
-    Relative paths in the file are resolved against the file's directory.
+    Relative paths in the file are resolved against the file's directory, or against the current
+    directory for the packaged defaults.
     """
     environ = os.environ if environ is None else environ
-    path = path or Path(environ.get(f"{ENV_PREFIX}CONFIG", DEFAULT_CONFIG))
+    path = path or find_config(environ)
+    base = Path.cwd() if path == DEFAULT_CONFIG and packaged.INSTALLED else path.parent
     try:
         document = YAML(typ="rt").load(path.read_text(encoding="utf-8")) or {}
     except OSError as exc:
@@ -163,7 +207,7 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
     sections: dict[str, Any] = {}
     for name, cls in SECTIONS.items():
         values = document.get(name) or {}
-        sections[name] = _build(cls, values, str(path), name, environ, path.parent)
+        sections[name] = _build(cls, values, str(path), name, environ, base)
     for key in document:
         if key not in sections:
             raise ConfigError(f"{path}:{_line(document, key)}: unknown section {key!r}")
@@ -171,6 +215,19 @@ def load_config(path: Path | None = None, environ: Mapping[str, str] | None = No
         if name.startswith(ENV_PREFIX) and name not in NOT_KEYS:
             _check_env_name(name)
     return Config(**sections)
+
+
+def find_config(environ: Mapping[str, str], cwd: Path | None = None, system: Path = SYSTEM_CONFIG) -> Path:
+    """The configuration file without ``--config``: ``$DVCGW_CONFIG`` (even if missing: the error
+    names it), else the first of ``./config.yaml`` and ``/etc/dvc-gateway/config.yaml`` that exists,
+    else the packaged defaults."""
+    named = environ.get(f"{ENV_PREFIX}CONFIG")
+    if named:
+        return Path(named)
+    for candidate in ((cwd or Path.cwd()) / "config.yaml", system):
+        if candidate.is_file():
+            return candidate
+    return DEFAULT_CONFIG
 
 
 def _build(cls: type, values: Any, file: str, section: str, environ: Mapping[str, str], base: Path) -> Any:

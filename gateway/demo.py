@@ -32,6 +32,7 @@ from gateway.broker.connection import connect
 from gateway.broker.topology import Topology
 from gateway.config import Config
 from gateway.exit_codes import ExitCode
+from gateway.logging import redact_text
 from gateway.mapping.fixtures import case_dirs
 from gateway.portal import make_client
 from gateway.reconcile.html import render_html
@@ -224,7 +225,10 @@ def _summary(
         totals = store.file_totals()
     finally:
         store.close()
-    reasons = Counter(reason.split(": ", 1)[-1][:70] for row in rejections for reason in row.reasons)
+    # Reasons can quote a value (a tax code that fails its check digit): masked as the logs mask them.
+    reasons = Counter(
+        redact_text(reason.split(": ", 1)[-1])[:70] for row in rejections for reason in row.reasons
+    )
     records = totals["records"]
     delivered = counts[MessageState.ACKED]
     click.echo("")

@@ -50,6 +50,8 @@ class Rejection:
     problems: tuple[Problem, ...]
     raw: bytes
     internal: bool = False
+    record_id: str | None = None
+    """The vendor's own id of the record (the mapping's ``record_id:``), when it has one."""
 
     def location(self, problem: Problem) -> Location:
         return Location(
@@ -62,8 +64,17 @@ class Rejection:
         )
 
     def lines(self) -> list[str]:
-        """One line per problem: file, record, line, dossier code, field, reason."""
-        return [f"{self.location(p).describe()}: {p.reason}" for p in self.problems]
+        """One line per problem: file, record (and the vendor's id), line, dossier code, field,
+        reason."""
+        return [f"{self.where(p)}: {p.reason}" for p in self.problems]
+
+    def where(self, problem: Problem) -> str:
+        """The location of ``problem`` in words, the vendor's record id after the record index."""
+        where = self.location(problem).describe()
+        if self.record_id is None:
+            return where
+        record = f"record {self.provenance.index}"
+        return where.replace(record, f"{record} (id {self.record_id})", 1)
 
 
 Outcome = Translated | Rejection
@@ -200,7 +211,13 @@ class Translator:
         )
         code = mapped.dossier.get("MaHoSo") or None
         if mapped.problems or mapped.revision is None:
-            return Rejection(record.provenance, code, tuple(mapped.problems), record.raw)
+            return Rejection(
+                record.provenance,
+                code,
+                tuple(mapped.problems),
+                record.raw,
+                record_id=self.mapping.record_id_of(record.tree),
+            )
         meta = PacketMeta(
             source=record.provenance.source,
             mapping=self.mapping.name,
@@ -214,6 +231,16 @@ class Translator:
         )
         violations = self.schemas.json_violations(to_json(packet))
         if violations:
-            problems = tuple(Problem(v.path.removeprefix("$."), None, v.message) for v in violations)
-            return Rejection(record.provenance, code, problems, record.raw)
+            problems = tuple(
+                Problem(field, self.mapping.source_of(field), v.message)
+                for v in violations
+                for field in [v.path.removeprefix("$.")]
+            )
+            return Rejection(
+                record.provenance,
+                code,
+                problems,
+                record.raw,
+                record_id=self.mapping.record_id_of(record.tree),
+            )
         return Translated(packet, tuple(mapped.notes), record.raw)

@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import structlog
 
 from gateway.packets import DossierPacket, PacketMeta, SchemaSet
 from gateway.sim import samples
 
 # store_url, open_store, store: a fresh store on each dialect (SQLite, PostgreSQL).
 pytest_plugins = ["tests.store_fixtures"]
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_found() -> Iterator[None]:
+    """Undo a test's logging configuration (a command run in-process configures structlog and the
+    root logger). A configuration left behind would pin the loggers of every module used after
+    it (``cache_logger_on_first_use``) and hide their events from later ``capture_logs``."""
+    handlers = logging.getLogger().handlers[:]
+    level = logging.getLogger().level
+    yield
+    if structlog.is_configured():
+        structlog.reset_defaults()
+    logging.getLogger().handlers[:] = handlers
+    logging.getLogger().setLevel(level)
 
 
 @pytest.fixture(scope="session")

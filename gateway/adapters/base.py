@@ -63,6 +63,9 @@ class SourceFormat:
     encoding: str | None = None
     """CSV: the files' encoding (``utf-8-sig`` when None; ``cp1258`` for the oldest exports).
     JSON is always UTF-8; XML declares its own in the prolog."""
+    encodings: tuple[str, ...] = ()
+    """CSV: several encodings, tried in order for each file (``encoding: [utf-8-sig, cp1258]``);
+    ``encoding`` is then the first. Empty when the mapping names one."""
     root_element: str = "DanhSachHoSo"
     """XML: the document element."""
     record_element: str = "HoSo"

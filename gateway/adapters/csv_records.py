@@ -25,6 +25,10 @@ read, a header of one column that holds another delimiter (a comma- or tab-separ
 record after its header is refused as a whole (``InputError``): a file that yields nothing must
 say so, never pass as an export of zero records.
 
+A mapping may list several encodings (``encoding: [utf-8-sig, cp1258]``): each file is read in
+the first that decodes it whole (``gateway.adapters._guess`` says how a UTF-8 file with a bad
+byte is told from a Windows-1258 one).
+
 The declared encoding must be on the allow-list of ``gateway.adapters.encodings`` (UTF-8, UTF-8
 with BOM, windows-1258).
 
@@ -39,7 +43,7 @@ import io
 import re
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import BinaryIO
 
 from gateway.adapters._files import (
@@ -57,6 +61,7 @@ from gateway.adapters._files import (
     utf8_noncharacter,
     wrong_kind,
 )
+from gateway.adapters._guess import choose_encoding, seekable
 from gateway.adapters.base import (
     BadRecord,
     Provenance,
@@ -313,6 +318,12 @@ class CsvAdapter(FileAdapter):
         """Yield each record of an open file, a block of lines at a time; ``file`` names it in
         provenance and errors."""
         where = Location(self.source, file)
+        if len(self.fmt.encodings) > 1:
+            with seekable(stream, where, self.fmt.max_file_bytes) as readable:
+                label = choose_encoding(readable, self.fmt.encodings)
+                chosen = CsvAdapter(self.source, replace(self.fmt, encoding=label, encodings=()))
+                yield from chosen.read_stream(readable, file)
+            return
         head = stream.read(BLOCK_BYTES)
         if head.startswith(_BOM) and not self._utf8:
             at = Location(self.source, file, line=1)

@@ -1,4 +1,5 @@
-"""What each child process of the daemon does: the intake (with the outbox relay) or a sync worker.
+"""What each child process of the daemon does: the intake (with the outbox relay), a sync worker, or
+the web server.
 
 Each role owns its connections (one store connection and one broker connection per thread; pika
 connections are never shared across threads), runs until its stop event is set, and reconnects
@@ -15,6 +16,7 @@ from datetime import timedelta
 
 import structlog
 
+from gateway import packaged
 from gateway.broker import names
 from gateway.broker.consumer import Consumer
 from gateway.broker.publisher import BatchPublisher
@@ -24,6 +26,8 @@ from gateway.config import Config
 from gateway.errors import BrokerUnavailable, StoreUnavailable
 from gateway.intake import Inbox, Ingester
 from gateway.mapping import load_mapping
+from gateway.observe import metrics
+from gateway.observe.portal import MeasuredPortalClient
 from gateway.packets import SchemaSet
 from gateway.portal import make_client
 from gateway.reconcile.schedule import run_schedule
@@ -77,15 +81,18 @@ def run_intake(config: Config, stop: threading.Event) -> None:
         )
     for thread in helpers:
         thread.start()
-    sources = sorted(p.stem for p in config.paths.mappings.glob("*.yaml"))
+    # The configured mappings folder first, then the mappings shipped with the package.
+    sources = packaged.mapping_names(config.paths.mappings)
     schemas = SchemaSet()
     skew = timedelta(minutes=config.intake.future_skew_minutes)
-    translators = {
-        name: Translator(load_mapping(config.paths.mappings / f"{name}.yaml"), schemas, future_skew=skew)
-        for name in sources
-    }
+    translators = {}
+    for name in sources:
+        file = packaged.mapping_file(config.paths.mappings, name)
+        assert file is not None  # listed by mapping_names
+        translators[name] = Translator(load_mapping(file), schemas, future_skew=skew)
     inbox = Inbox(config.paths.var)
     inbox.ensure(sources)
+    metrics.show_sources(sources)
     log.info("intake watching", inbox=str(config.paths.var / "inbox"), sources=sources)
 
     def session() -> None:
@@ -144,6 +151,15 @@ def run_worker(config: Config, stop: threading.Event, name: str) -> None:
             Store.open(config.store_url) as store,
             Consumer(config.broker, topology, queue, prefetch=config.broker.prefetch) as consumer,
         ):
-            SyncWorker(config, store, consumer, lambda: make_client(config.portal), name=name).run(stop)
+            SyncWorker(
+                config, store, consumer, lambda: MeasuredPortalClient(make_client(config.portal)), name=name
+            ).run(stop)
 
     reconnecting(stop, session)
+
+
+def run_web(config: Config, stop: threading.Event) -> None:
+    """Serve ``/metrics``, ``/healthz``, ``/readyz`` and the console until ``stop`` is set."""
+    from gateway.web.serve import serve
+
+    serve(config, stop)

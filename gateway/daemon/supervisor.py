@@ -6,7 +6,11 @@ Children (``multiprocessing`` spawn, so nothing is inherited but the configurati
   publishes the store's pending messages to RabbitMQ; its ``reconcile`` thread compares the portal
   with the store every ``reconcile.interval_min`` minutes and repairs (``gateway.reconcile``);
 - ``worker-1`` … ``worker-N``: sync workers, each a process of its own (both cores are used, and a
-  crash of one loses only its unacknowledged deliveries, which the broker redelivers).
+  crash of one loses only its unacknowledged deliveries, which the broker redelivers);
+- ``web`` (unless ``web.enabled`` is false): the web server on ``web.host``:``web.port``, loopback
+  by default: ``/metrics`` for Prometheus, ``/healthz``, ``/readyz`` and the operator console
+  (``gateway.web``). The children count their work in prometheus_client's multiprocess mode, in
+  ``<var>/metrics/<host>.<pid>/``, emptied at every start (``gateway.observe.multiproc``).
 
 A child that dies is started again after a growing pause. Each child is bound to the supervisor's
 life (Linux ``PR_SET_PDEATHSIG``): ``kill -9`` of the supervisor takes its children with it, so a
@@ -34,8 +38,10 @@ from gateway.broker.connection import connect
 from gateway.broker.topology import Topology
 from gateway.config import Config
 from gateway.errors import PortalError
+from gateway.observe import multiproc
 from gateway.portal import make_client
 from gateway.store import Store
+from gateway.web.serve import check_web
 
 log = structlog.get_logger(__name__)
 
@@ -55,7 +61,10 @@ class _Child:
 def preflight(config: Config) -> None:
     """Reach the store (migrating it) and the broker (declaring the topology) or raise
     ``StoreUnavailable`` / ``BrokerUnavailable``; the portal is only checked, since an outage there
-    is what the retry tiers are for."""
+    is what the retry tiers are for. A web configuration that would serve the network unasked is a
+    ``ConfigError``."""
+    if config.web.enabled:
+        check_web(config.web)
     Store.open(config.store_url).close()
     connection = connect(config.broker)
     try:
@@ -78,10 +87,19 @@ def run_daemon(config: Config, workers: int) -> None:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    # Before any child starts: they inherit the folder's name and count into it.
+    metrics = multiproc.prepare(config.paths.var)
     context = multiprocessing.get_context("spawn")
     children = [_Child("intake", "intake")] + [_Child("worker", f"worker-{i}") for i in range(1, workers + 1)]
+    if config.web.enabled:
+        children.append(_Child("web", "web"))
     log.info(
-        "daemon started", workers=workers, store=_safe_url(config.store_url), prefix=config.broker.prefix
+        "daemon started",
+        workers=workers,
+        store=_safe_url(config.store_url),
+        prefix=config.broker.prefix,
+        web=f"{config.web.host}:{config.web.port}" if config.web.enabled else None,
+        metrics=str(metrics),
     )
     try:
         while not stop.is_set():
@@ -93,6 +111,8 @@ def run_daemon(config: Config, workers: int) -> None:
                     log.error(
                         "child exited; starting it again", child=child.name, exitcode=child.process.exitcode
                     )
+                    if child.process.pid is not None:
+                        multiproc.process_dead(child.process.pid)
                     child.process = None
                     child.restarts += 1
                     child.not_before = now + min(30.0, 0.5 * 2 ** min(child.restarts, 6))
@@ -134,6 +154,8 @@ def child_main(role: str, config: Config, name: str) -> None:
     try:
         if role == "intake":
             roles.run_intake(config, stop)
+        elif role == "web":
+            roles.run_web(config, stop)
         else:
             roles.run_worker(config, stop, name)
     except Exception:

@@ -24,6 +24,7 @@ from pathlib import Path
 import structlog
 
 from gateway.intake.inbox import Inbox, InboxFile, file_sha256
+from gateway.observe import metrics
 from gateway.packets.render import to_json_bytes
 from gateway.store import NewFile, NewMessage, NewRejection, Store
 from gateway.translate import FileFailure, Rejection, Translated, Translator
@@ -103,6 +104,10 @@ class Ingester:
         results = self.store.ingest(new_file, messages, rejections, outcome=report.outcome)
         report.duplicates = sum(1 for r in results if r.duplicate)
         report.path = self.inbox.finish(file, stamped, kind=kind, errors=report.errors)
+        metrics.RECORDS_INGESTED.labels(file.source).inc(report.stored)
+        metrics.RECORDS_DUPLICATE.labels(file.source).inc(report.duplicates)
+        metrics.RECORDS_REJECTED.labels(file.source).inc(report.rejected)
+        metrics.FILES.labels(file.source, report.outcome).inc()
         log.info(
             "file ingested",
             source=file.source,

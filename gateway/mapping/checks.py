@@ -71,7 +71,7 @@ def tax_code(value: Any) -> str | None:
     if not re.match(r"^[0-9]{10}(-[0-9]{3})?$", text):
         return f"tax code (MST) must be 10 digits or NNNNNNNNNN-NNN, got {masked(text)}"
     if not mst.is_valid(text):
-        return f"tax code (MST) {text[:10]} fails its check digit"
+        return f"tax code (MST) {masked(text)} fails its check digit"
     return None
 
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from gateway.mapping.dates import BadDate, DateForm, to_national
-from gateway.mapping.paths import TEXT_KEY, Path
+from gateway.mapping.dates import BadDate, DateForm, DateForms, to_national
+from gateway.mapping.paths import TEXT_KEY, Path, PathError
 from gateway.mapping.rules import EachRule, FieldRule, RecordRules, Run, whole_number
 
 RecordFunction = Callable[[Any, Any, Run], dict[str, Any]]
@@ -30,7 +30,7 @@ class Divert(Exception):
     """The generated code met something only the interpreter can explain."""
 
 
-def _date(form: DateForm, not_future: bool, text: str, run: Run) -> str:
+def _date(form: DateForm | DateForms, not_future: bool, text: str, run: Run) -> str:
     try:
         moment = form.parse(text)
     except BadDate:
@@ -56,6 +56,7 @@ class _Generator:
             "Divert": Divert,
             "_date": _date,
             "_integer": _integer,
+            "PathError": PathError,
         }
         self.count = 0
 
@@ -130,6 +131,12 @@ class _Generator:
             self.resolve(rule.path, i)
         elif rule.copy is not None:
             self.emit(i, f"v = run.dossier.get({rule.copy!r})")
+        elif rule.template is not None:
+            # The same composition as the rules' (templates.py); a shape they explain diverts.
+            self.emit(i, "try:")
+            self.emit(i + 1, f"v = {self.constant(rule.template.compose)}(ctx, root)")
+            self.emit(i, "except PathError:")
+            self.emit(i + 1, "raise Divert from None")
         else:
             # A constant goes through the same steps as a value read from the record: a blank one
             # is no value, and max_length, check, table apply to it as they do to any other.

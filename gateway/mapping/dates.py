@@ -1,16 +1,22 @@
 """Date-time parsing for mappings: provincial forms in, the national ``yyyyMMddHHmmss`` out.
 
-A mapping names a form per field: ``iso`` (ISO 8601, with or without offset) or a pattern in the
-notation vendors document (``dd/MM/yyyy HH:mm:ss``, ``dd-MM-yyyy HH:mm``). Values without an offset
-are read in the mapping's time zone; every value leaves in the national time zone,
-Asia/Ho_Chi_Minh, as the portal expects.
+A mapping names a form per field: ``iso`` (ISO 8601 with offset), ``iso-local`` (without),
+``epoch`` and ``epoch-ms`` (seconds or milliseconds since 1970-01-01T00:00:00Z, as JavaScript and
+Java systems export them), or a pattern in the notation vendors document (``dd/MM/yyyy HH:mm:ss``,
+``dd-MM-yyyy HH:mm``); or a list of these, tried in order (``[epoch-ms, "yyyy-MM-dd HH:mm:ss"]``).
+Values without an offset are read in the mapping's time zone; every value leaves in the national
+time zone, Asia/Ho_Chi_Minh, as the portal expects.
+
+A value in the form of a date that does not exist (30 February, hour 25) is reported as such, not
+as a value of another form.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 NATIONAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -33,6 +39,12 @@ _ISO_OFFSET = re.compile(
 )
 _ISO_LOCAL = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?")
 _MIN_YEAR, _MAX_YEAR = 1900, 2099
+# Epoch values: ASCII digits, maybe a minus sign (before 1970). Seconds have at most 10 digits and
+# milliseconds 11 to 13 over the years accepted (1900-2099, from 1970-05 for milliseconds), so
+# [epoch-ms, epoch] tells them apart, and int() never meets a runaway length.
+_EPOCH_S = re.compile(r"-?[0-9]{1,10}")
+_EPOCH_MS = re.compile(r"-?[0-9]{11,13}")
+_EPOCH_ZERO = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class DateFormatError(ValueError):
@@ -45,49 +57,91 @@ class BadDate(ValueError):
 
 @dataclass(frozen=True)
 class DateForm:
-    """A compiled date form: ``parse(text)`` gives an aware datetime."""
+    """A compiled date form: ``parse(text)`` gives an aware datetime.
+
+    ``epoch`` is 0 for a calendar form, 1 for epoch seconds, 1000 for epoch milliseconds."""
 
     notation: str
     pattern: re.Pattern[str]
     zone: tzinfo
+    epoch: int = 0
 
     def parse(self, text: str) -> datetime:
-        try:
-            if self.pattern is _ISO_OFFSET or self.pattern is _ISO_LOCAL:
-                if not self.pattern.fullmatch(text):
-                    raise ValueError(text)
-                value = datetime.fromisoformat(text)
-                if value.tzinfo is None:
-                    value = value.replace(tzinfo=self.zone)
-            else:
-                match = self.pattern.fullmatch(text)
-                if match is None:
-                    raise ValueError(text)
-                parts = match.groupdict()
-                value = datetime(
-                    int(parts["year"]),
-                    int(parts["month"]),
-                    int(parts["day"]),
-                    int(parts.get("hour") or 0),
-                    int(parts.get("minute") or 0),
-                    int(parts.get("second") or 0),
-                    tzinfo=self.zone,
-                )
-        except ValueError as exc:
-            raise BadDate(f"{text!r} is not a date in the form {self.notation}") from exc
+        value = self._moment(text)
         if not _MIN_YEAR <= value.year <= _MAX_YEAR:
             raise BadDate(f"{text!r} lies outside the years {_MIN_YEAR}-{_MAX_YEAR}")
         return value
 
+    def _moment(self, text: str) -> datetime:
+        match = self.pattern.fullmatch(text)
+        if match is None:
+            raise BadDate(f"{text!r} is not a date in the form {self.notation}")
+        if self.epoch:
+            # timedelta, not fromtimestamp: exact for milliseconds, and no platform limits.
+            return _EPOCH_ZERO + timedelta(milliseconds=int(text) * (1000 // self.epoch))
+        try:
+            if self.pattern is _ISO_OFFSET or self.pattern is _ISO_LOCAL:
+                value = datetime.fromisoformat(text)
+                return value if value.tzinfo is not None else value.replace(tzinfo=self.zone)
+            parts = match.groupdict()
+            return datetime(
+                int(parts["year"]),
+                int(parts["month"]),
+                int(parts["day"]),
+                int(parts.get("hour") or 0),
+                int(parts.get("minute") or 0),
+                int(parts.get("second") or 0),
+                tzinfo=self.zone,
+            )
+        except ValueError as exc:
+            # The form matched: the numbers name no real moment (30 February, hour 25).
+            raise BadDate(f"{text!r} is not a date that exists ({exc})") from exc
 
-def compile_form(notation: str, zone: tzinfo) -> DateForm:
-    """Compile ``iso`` or a vendor pattern; raise ``DateFormatError`` for anything else."""
+
+@dataclass(frozen=True)
+class DateForms:
+    """Several forms tried in order (``date: [epoch-ms, "yyyy-MM-dd HH:mm:ss"]``): the first
+    whose notation the value has decides; a value none has is in none of the forms."""
+
+    forms: tuple[DateForm, ...]
+
+    @property
+    def notation(self) -> str:
+        return " or ".join(form.notation for form in self.forms)
+
+    def parse(self, text: str) -> datetime:
+        for form in self.forms:
+            if form.pattern.fullmatch(text):
+                return form.parse(text)
+        raise BadDate(
+            f"{text!r} is not a date in any of the forms: {'; '.join(f.notation for f in self.forms)}"
+        )
+
+
+def compile_form(notation: str | Sequence[str], zone: tzinfo) -> DateForm | DateForms:
+    """Compile a form or a list of forms; raise ``DateFormatError`` for anything unknown."""
+    if isinstance(notation, str):
+        return _compile_one(notation, zone)
+    if not notation:
+        raise DateFormatError("a list of date forms must hold at least one form")
+    forms = tuple(_compile_one(str(one), zone) for one in notation)
+    return forms[0] if len(forms) == 1 else DateForms(forms)
+
+
+def _compile_one(notation: str, zone: tzinfo) -> DateForm:
+    """Compile ``iso``, ``iso-local``, ``epoch``, ``epoch-ms`` or a vendor pattern."""
     if notation == "iso":
         return DateForm(
             notation="ISO 8601 with offset (2021-06-04T08:15:00+07:00)", pattern=_ISO_OFFSET, zone=zone
         )
     if notation == "iso-local":
         return DateForm(notation="ISO 8601 local time (2021-06-04T08:15:00)", pattern=_ISO_LOCAL, zone=zone)
+    if notation == "epoch":
+        return DateForm(notation="epoch seconds (1622769300)", pattern=_EPOCH_S, zone=zone, epoch=1)
+    if notation == "epoch-ms":
+        return DateForm(
+            notation="epoch milliseconds (1622769300000)", pattern=_EPOCH_MS, zone=zone, epoch=1000
+        )
     pieces = []
     position = 0
     for token in _TOKEN_RE.finditer(notation):
@@ -98,7 +152,8 @@ def compile_form(notation: str, zone: tzinfo) -> DateForm:
     leftover = _TOKEN_RE.sub("", notation)
     if re.search(r"[A-Za-z]", leftover):
         raise DateFormatError(
-            f"date form {notation!r} has unknown letters; use iso or the tokens yyyy MM dd HH mm ss"
+            f"date form {notation!r} has unknown letters; use iso, iso-local, epoch, epoch-ms or the "
+            "tokens yyyy MM dd HH mm ss"
         )
     found = _TOKEN_RE.findall(notation)
     if len(set(found)) != len(found) or not {"yyyy", "MM", "dd"} <= set(found):

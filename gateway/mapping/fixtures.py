@@ -87,7 +87,7 @@ def run_case(case: Path, translator: Translator) -> dict[str, Any]:
 
 def _rejection_entries(rejection: Rejection) -> Iterator[dict[str, Any]]:
     for problem in rejection.problems:
-        yield {
+        entry = {
             "file": rejection.provenance.file,
             "record": rejection.provenance.index,
             "line": rejection.provenance.line,
@@ -96,6 +96,9 @@ def _rejection_entries(rejection: Rejection) -> Iterator[dict[str, Any]]:
             "source": problem.source,
             "reason": problem.reason,
         }
+        if rejection.record_id is not None:  # only mappings that name record_id: have one
+            entry["record_id"] = rejection.record_id
+        yield entry
 
 
 def differences(expected: Any, actual: Any, where: str = "") -> Iterator[str]:
@@ -111,7 +114,7 @@ def differences(expected: Any, actual: Any, where: str = "") -> Iterator[str]:
                 yield from differences(expected[key], actual[key], sub)
     elif isinstance(expected, list) and isinstance(actual, list):
         for index in range(max(len(expected), len(actual))):
-            sub = f"{where}[{index}]"
+            sub = f"{where}[{index}]{_named(expected, actual, index)}"
             if index >= len(actual):
                 yield f"{sub}: expected {_show(expected[index])}, missing"
             elif index >= len(expected):
@@ -120,6 +123,19 @@ def differences(expected: Any, actual: Any, where: str = "") -> Iterator[str]:
                 yield from differences(expected[index], actual[index], sub)
     elif expected != actual:
         yield f"{where}: expected {_show(expected)}, got {_show(actual)}"
+
+
+def _named(expected: list[Any], actual: list[Any], index: int) -> str:
+    """`` (000.00.22.H33-210604-0001)`` for a packet or rejection: the dossier code an
+    integrator searches for, rather than a position in a list."""
+    for items in (expected, actual):
+        item = items[index] if index < len(items) else None
+        if isinstance(item, dict):
+            dossier = item.get("HoSo")
+            code = item.get("ma_ho_so") or (dossier.get("MaHoSo") if isinstance(dossier, dict) else None)
+            if isinstance(code, str) and code:
+                return f" ({code})"
+    return ""
 
 
 def _show(value: Any) -> str:

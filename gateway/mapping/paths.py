@@ -7,6 +7,9 @@ Syntax, as integrators write it in ``mappings/*.yaml``:
 - ``/code``: a leading slash starts from the record's root, even inside an ``each`` item.
 - ``fees[*].paidVia``: ``[*]`` fans out over a list; the path then yields every match, and the
   rule must say how to reduce them (``pick``).
+- ``fees[paid=true].paidVia``: a filter fans out like ``[*]`` over the items whose ``paid`` is
+  the text after ``=`` (``true``/``false`` for JSON booleans, numbers as written); the key is one
+  step (``Khoan[@DaNop=1]``), the text is compared after stripping white space.
 - ``LinhVuc.@Ma``: XML attributes are keys spelled ``@name``; an element's text is ``#text``, and
   a path that stops on an element with text yields the text.
 - ``.``: the context itself.
@@ -21,7 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-_STEP = re.compile(r"^(?P<key>[^.\[\]]+)(?P<star>\[\*\])?$")
+_STEP = re.compile(r"^(?P<key>[^.\[\]]+)(?:(?P<star>\[\*\])|\[(?P<fkey>[^.\[\]=]+)=(?P<fvalue>[^\[\]]*)\])?$")
 
 TEXT_KEY = "#text"
 
@@ -34,6 +37,14 @@ class PathSyntaxError(ValueError):
 class Step:
     key: str
     fan_out: bool
+    filter: tuple[str, str] | None = None
+    """``(key, text)`` of a ``[key=text]`` step: only the items whose ``key`` reads ``text``."""
+
+    @property
+    def text(self) -> str:
+        if self.filter is not None:
+            return f"{self.key}[{self.filter[0]}={self.filter[1]}]"
+        return self.key + ("[*]" if self.fan_out else "")
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,15 @@ class Path:
         """The path as a coverage key: ``fees[].code`` (no root marker)."""
         return ".".join(s.key + ("[]" if s.fan_out else "") for s in self.steps)
 
+    def read_patterns(self) -> list[str]:
+        """Every coverage key the path reads: its own, and each filter's key (``fees[].paid``)."""
+        found = [self.pattern()]
+        for depth, step in enumerate(self.steps):
+            if step.filter is not None:
+                before = ".".join(s.key + ("[]" if s.fan_out else "") for s in self.steps[: depth + 1])
+                found.append(f"{before}.{step.filter[0]}")
+        return found
+
 
 def parse_path(text: str) -> Path:
     """Compile a path string, or raise ``PathSyntaxError``."""
@@ -61,11 +81,18 @@ def parse_path(text: str) -> Path:
     if body in ("", "."):
         return Path(text=text, from_root=from_root, steps=())
     steps = []
-    for part in body.split("."):
+    for part in _split_steps(body):
         match = _STEP.match(part)
         if not match:
-            raise PathSyntaxError(f"bad path step {part!r} in {text!r} (expected name or name[*])")
-        steps.append(Step(key=match["key"], fan_out=match["star"] is not None))
+            raise PathSyntaxError(
+                f"bad path step {part!r} in {text!r} (expected name, name[*] or name[key=text])"
+            )
+        if match["fkey"] is not None:
+            steps.append(
+                Step(key=match["key"], fan_out=True, filter=(match["fkey"], match["fvalue"].strip()))
+            )
+        else:
+            steps.append(Step(key=match["key"], fan_out=match["star"] is not None))
     return Path(
         text=text,
         from_root=from_root,
@@ -73,6 +100,32 @@ def parse_path(text: str) -> Path:
         fans_out=any(step.fan_out for step in steps),
         keys=tuple(step.key for step in steps),
     )
+
+
+def _split_steps(body: str) -> list[str]:
+    """The steps of a path: split on the dots outside brackets (a filter's text may hold dots)."""
+    parts, depth, start = [], 0, 0
+    for position, char in enumerate(body):
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth = max(depth - 1, 0)
+        elif char == "." and depth == 0:
+            parts.append(body[start:position])
+            start = position + 1
+    parts.append(body[start:])
+    return parts
+
+
+def _filter_text(value: Any) -> str | None:
+    """A filtered item's value as the filter compares it: text stripped, JSON booleans as
+    true/false, numbers as written; None for no value or a structure."""
+    value = scalar(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None or isinstance(value, dict | list):
+        return None
+    return str(value).strip()
 
 
 def as_list(value: Any) -> list[Any]:
@@ -137,7 +190,7 @@ def _step(node: Any, key: str, path: Path, depth: int) -> Any:
         if key.startswith("@") or not node.strip():
             return None  # an element holding only text has no attributes; a blank one, nothing
     steps = path.steps[:depth]
-    where = ".".join(s.key + ("[*]" if s.fan_out else "") for s in steps) if steps else "the item"
+    where = ".".join(s.text for s in steps) if steps else "the item"
     raise UnexpectedShape(f"{where}: expected an object, got {kind_of(node)}")
 
 
@@ -157,7 +210,14 @@ def resolve(path: Path, context: Any, root: Any) -> Any:
             nxt: list[Any] = []
             for node in current:
                 value = _step(node, step.key, path, depth)
-                if step.fan_out:
+                if step.filter is not None:
+                    key, wanted = step.filter
+                    nxt.extend(
+                        item
+                        for item in as_list(value)
+                        if _filter_text(_step(item, key, path, depth + 1)) == wanted
+                    )
+                elif step.fan_out:
                     nxt.extend(as_list(value))
                 elif value is not None:
                     nxt.append(value)

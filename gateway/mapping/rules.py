@@ -24,8 +24,9 @@ from typing import Any
 
 from gateway.mapping.checks import masked
 from gateway.mapping.coverage import CoverageTracker
-from gateway.mapping.dates import BadDate, DateForm, to_national
+from gateway.mapping.dates import BadDate, DateForm, DateForms, to_national
 from gateway.mapping.paths import Path, PathError, as_list, kind_of, resolve, scalar
+from gateway.mapping.templates import PlaceholderError, Template
 
 
 @dataclass(frozen=True)
@@ -109,9 +110,10 @@ class FieldRule:
     path: Path | None = None
     value: Any = None
     copy: str | None = None
+    template: Template | None = None
     transforms: tuple[Callable[[str], str], ...] = ()
     extract: re.Pattern[str] | None = None
-    date: DateForm | None = None
+    date: DateForm | DateForms | None = None
     not_future: bool = False
     table: CodeTable | None = None
     integer: bool = False
@@ -151,8 +153,14 @@ class FieldRule:
                 raw: Any = resolve(path, context, run.root)
             elif self.copy is not None:
                 raw = run.dossier.get(self.copy)
+            elif self.template is not None:
+                source = self.template.text
+                raw = self.template.compose(context, run.root)
             else:
                 raw = self.value
+        except PlaceholderError as exc:
+            run.shape_problem(exc.path, context, Problem(self.at(parent), source, str(exc)))
+            return self.empty
         except PathError as exc:
             # The path could not be followed: the field has no value, and no second complaint
             # (required, default) is added to the one that says why.
@@ -243,10 +251,11 @@ class FieldRule:
             try:
                 moment = self.date.parse(text)
             except BadDate as exc:
-                run.problems.append(Problem(self.at(parent), source, str(exc)))
+                run.problems.append(Problem(self.at(parent), source, self._hidden(str(exc), text)))
                 return MISSING
             if self.not_future and moment > run.now + run.future_skew:
-                run.problems.append(Problem(self.at(parent), source, f"{text!r} lies in the future"))
+                reason = self._hidden(f"{text!r} lies in the future", text)
+                run.problems.append(Problem(self.at(parent), source, reason))
                 return MISSING
             text = to_national(moment)
         if self.table is not None:
@@ -265,10 +274,15 @@ class FieldRule:
         if self.integer:
             number = whole_number(text)
             if number is None:
-                run.problems.append(Problem(self.at(parent), source, f"{text!r} is not a whole number"))
+                reason = self._hidden(f"{text!r} is not a whole number", text)
+                run.problems.append(Problem(self.at(parent), source, reason))
                 return MISSING
             return number
         return text
+
+    def _hidden(self, reason: str, text: str) -> str:
+        """``reason`` with the value masked when the rule is ``sensitive``."""
+        return reason.replace(repr(text), masked(text)) if self.sensitive else reason
 
     def _finish(self, value: Any, run: Run, parent: str, source: str | None) -> Any:
         if self.max_length is not None and isinstance(value, str) and len(value) > self.max_length:

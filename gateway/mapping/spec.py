@@ -12,6 +12,7 @@ import hashlib
 import re
 import warnings
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path as FilePath
@@ -28,7 +29,7 @@ from gateway.mapping import compiled
 from gateway.mapping.checks import ITEM_CHECKS, VALUE_CHECKS
 from gateway.mapping.coverage import CoverageTracker
 from gateway.mapping.dates import DateFormatError, compile_form
-from gateway.mapping.paths import Path, PathSyntaxError, parse_path
+from gateway.mapping.paths import Path, PathError, PathSyntaxError, parse_path, resolve, scalar
 from gateway.mapping.rules import (
     CodeTable,
     EachRule,
@@ -40,11 +41,26 @@ from gateway.mapping.rules import (
     table_key,
     whole_number,
 )
+from gateway.mapping.templates import TemplateSyntaxError, parse_template
 from gateway.mapping.transforms import TRANSFORMS
 from gateway.packets.layout import Layout
 from gateway.packets.schemas import default_layout
 
-_TOP_KEYS = {"name", "description", "source", "timezone", "revision", "tables", "dossier", "history"}
+_TOP_KEYS = {
+    "name",
+    "description",
+    "source",
+    "timezone",
+    "record_id",
+    "revision",
+    "tables",
+    "dossier",
+    "history",
+}
+# One step of a national field's path as schema violations name it: ``DanhSachLePhi[0]``.
+_FIELD_STEP = re.compile(r"(?P<name>[^.\[\]]+)(?:\[(?P<index>[0-9]+)\])?")
+# A vendor record id longer than this is cut in rejections (it is a label, not data).
+_RECORD_ID_CHARS = 100
 # The options of ``source:`` that mean something for each kind of file; any other is refused, so
 # that a mapping never carries an option that silently does nothing (record_element for JSON).
 _SOURCE_KEYS_BY_KIND = {
@@ -57,6 +73,7 @@ _FIELD_KEYS = {
     "path",
     "value",
     "copy",
+    "template",
     "transform",
     "extract",
     "date",
@@ -119,6 +136,22 @@ class SourceMapping:
     history: EachRule | None
     tables: dict[str, CodeTable]
     fast: FastPath | None = None
+    record_id: Path | None = None
+    """``record_id:``: where the vendor's own id of a record is, shown in its rejections."""
+
+    def record_id_of(self, tree: Tree) -> str | None:
+        """The vendor's id of a record (``record_id:``), for the words of a rejection; None when
+        the mapping names none or the record has none (a record's faults never hide its id)."""
+        if self.record_id is None:
+            return None
+        try:
+            value = scalar(resolve(self.record_id, tree, tree))
+        except PathError:
+            return None
+        if value is None or isinstance(value, dict | list | bool):
+            return None
+        text = " ".join(str(value).split())
+        return (text[: _RECORD_ID_CHARS - 1] + "…" if len(text) > _RECORD_ID_CHARS else text) or None
 
     def map(
         self,
@@ -154,6 +187,41 @@ class SourceMapping:
         history = self.history.apply(tree, run, "") if self.history else []
         return MappedRecord(dossier, history, revision, run.problems, run.notes)
 
+    def source_of(self, field: str) -> str | None:
+        """Where the national ``field`` (``HoSo.DanhSachLePhi[0].Gia``, as a schema violation
+        names it) comes from in the source record (``fees[0].amount``); None when no rule maps it
+        or its value is the mapping's own (``value:``)."""
+        steps = [(m["name"], m["index"]) for m in _FIELD_STEP.finditer(field)]
+        rules: tuple[FieldRule | EachRule, ...]
+        if steps and steps[0][0] == "HoSo":
+            rules, steps = self.dossier.rules, steps[1:]
+            parts: list[str] = []
+        elif steps and steps[0][0] == "QuaTrinhXuLy" and self.history is not None:
+            index = steps[0][1]
+            parts = [self.history.each.text + (f"[{index}]" if index is not None else "")]
+            rules, steps = self.history.fields.rules, steps[1:]
+        else:
+            return None
+        for name, index in steps:
+            rule = next((r for r in rules if r.name == name), None)
+            if rule is None:
+                return None
+            if isinstance(rule, EachRule):
+                if rule.each.steps:  # not "." (items made from the record itself)
+                    parts.append(rule.each.text + (f"[{index}]" if index is not None else ""))
+                rules = rule.fields.rules
+                continue
+            if rule.path is not None:
+                parts.append(rule.path.text)
+            elif rule.template is not None:
+                parts.append(f"template {rule.template.text}")
+            elif rule.copy is not None:
+                return f"HoSo.{rule.copy}"
+            else:
+                return None
+            return ".".join(parts)
+        return ".".join(parts) or None
+
     def rules(self) -> Iterator[FieldRule | EachRule]:
         """Every rule, depth first (the revision rule included)."""
         yield self.revision
@@ -173,20 +241,24 @@ class SourceMapping:
                 if isinstance(rule, EachRule):
                     base = _join(prefix, rule.each)
                     found.add(base)
+                    found.update(_join(prefix, rule.each, extra) for extra in rule.each.read_patterns()[1:])
                     if rule.when is not None:
                         found.add(_join(base, rule.when))
                     walk(rule.fields.rules, base)
                 elif rule.path is not None:
-                    found.add(_join(prefix, rule.path))
+                    found.update(_join(prefix, rule.path, p) for p in rule.path.read_patterns())
+                elif rule.template is not None:
+                    found.update(_join(prefix, path) for path in rule.template.paths)
 
         walk((self.revision, *self.dossier.rules, *([self.history] if self.history else [])), "")
         return {p.replace("[]", "") for p in found}
 
 
-def _join(prefix: str, path: Path) -> str:
+def _join(prefix: str, path: Path, pattern: str | None = None) -> str:
+    pattern = path.pattern() if pattern is None else pattern
     if path.from_root or not prefix:
-        return path.pattern()
-    return f"{prefix}.{path.pattern()}" if path.pattern() else prefix
+        return pattern
+    return f"{prefix}.{pattern}" if pattern else prefix
 
 
 def load_mapping(file: FilePath, layout: Layout | None = None) -> SourceMapping:
@@ -212,47 +284,56 @@ class _Compiler:
         self.tables: dict[str, CodeTable] = {}
         self.zone = ZoneInfo("Asia/Ho_Chi_Minh")
         self.in_history = False
+        self.errors: list[MappingError] = []
 
     def fail(self, node: Any, key: Any, reason: str) -> MappingError:
         return MappingError(self.file, _line(node, key), reason)
 
     def compile(self, doc: Any, sha256: str) -> SourceMapping:
+        """The compiled mapping, or ``MappingErrors``: every fault of the file, in line order
+        (each rule, table and section is checked even after another one failed)."""
         if not isinstance(doc, dict):
             raise MappingError(
                 self.file, 1, "a mapping file must be a YAML mapping (name:, source:, dossier: ...)"
             )
-        self._keys(doc, _TOP_KEYS, "the mapping")
+        with self.collecting():
+            self._keys(doc, _TOP_KEYS, "the mapping", every=True)
         for key in ("name", "source", "revision", "dossier"):
             if key not in doc:
-                raise MappingError(self.file, 1, f"missing required section {key!r}")
+                self.errors.append(MappingError(self.file, 1, f"missing required section {key!r}"))
+        if "name" in doc:
+            with self.collecting():
+                self._name(doc)
         if "timezone" in doc:
-            try:
-                self.zone = ZoneInfo(str(doc["timezone"]))
-            except (ZoneInfoNotFoundError, ValueError) as exc:
-                raise self.fail(doc, "timezone", f"unknown time zone {doc['timezone']!r}") from exc
-        tables = doc.get("tables") or {}
-        if not isinstance(tables, dict):
-            raise self.fail(doc, "tables", "tables: must map table names to code tables")
-        for name, entries in tables.items():
-            if not isinstance(entries, dict) or not entries:
-                raise self.fail(doc["tables"], name, f"code table {name!r} must be a non-empty mapping")
-            self.tables[str(name)] = CodeTable(
-                str(name), {table_key(k): "" if v is None else str(v) for k, v in entries.items()}
-            )
-        dossier = doc["dossier"]
-        if not isinstance(dossier, dict):
-            raise self.fail(doc, "dossier", "dossier: must map national field names to rules")
-        history_node = doc.get("history")
-        source = self._source(doc["source"], doc)
-        revision = replace(self._field("revision", doc["revision"], doc, "revision", None), empty=None)
-        rules = self._record(dossier, "HoSo", doc, "dossier")
+            with self.collecting():
+                try:
+                    self.zone = ZoneInfo(str(doc["timezone"]))
+                except (ZoneInfoNotFoundError, ValueError) as exc:
+                    raise self.fail(doc, "timezone", f"unknown time zone {doc['timezone']!r}") from exc
+        self._tables(doc)
+        source = revision = rules = history = record_id = None
+        if "source" in doc:
+            with self.collecting():
+                source = self._source(doc["source"], doc)
+        if "revision" in doc:
+            with self.collecting():
+                revision = replace(
+                    self._field("revision", doc["revision"], doc, "revision", None), empty=None
+                )
+        if "dossier" in doc:
+            with self.collecting():
+                rules = self._record(doc["dossier"], "HoSo", doc, "dossier")
         self.in_history = True
-        history = (
-            None
-            if history_node is None
-            else self._each("QuaTrinhXuLy", history_node, doc, "history", "BuocXuLy")
-        )
+        if doc.get("history") is not None:
+            with self.collecting():
+                history = self._each("QuaTrinhXuLy", doc["history"], doc, "history", "BuocXuLy")
+        if "record_id" in doc:
+            with self.collecting():
+                record_id = self._record_id(doc)
+        if self.errors or source is None or revision is None or rules is None:
+            raise MappingErrors(self.errors)  # each part missing or wrong is among the errors
         return SourceMapping(
+            record_id=record_id,
             name=str(doc["name"]),
             file=self.file,
             sha256=sha256,
@@ -265,12 +346,58 @@ class _Compiler:
             fast=FastPath.of(revision, rules, history),
         )
 
-    def _keys(self, node: Any, allowed: set[str], what: str) -> None:
+    @contextmanager
+    def collecting(self) -> Iterator[None]:
+        """Note a ``MappingError`` raised in the block and go on with the next part of the file."""
+        try:
+            yield
+        except MappingErrors as exc:
+            if not exc.noted:  # noted: already in self.errors, from a record's rules
+                self.errors.extend(exc.errors)
+        except MappingError as exc:
+            self.errors.append(exc)
+
+    def _name(self, doc: Any) -> None:
+        """The name packets carry (``Meta.Source``, ``Meta.Mapping``) is the file's: a copied
+        mapping that kept the old name would label its packets as another source's."""
+        name = doc["name"]
+        stem = FilePath(self.file).stem
+        if not isinstance(name, str) or name != stem:
+            raise self.fail(
+                doc, "name", f"name: {name!r} must be the file's name {stem!r} (mappings/{stem}.yaml)"
+            )
+
+    def _tables(self, doc: Any) -> None:
+        tables = doc.get("tables") or {}
+        if not isinstance(tables, dict):
+            self.errors.append(self.fail(doc, "tables", "tables: must map table names to code tables"))
+            return
+        for name, entries in tables.items():
+            if not isinstance(entries, dict) or not entries:
+                self.errors.append(
+                    self.fail(doc["tables"], name, f"code table {name!r} must be a non-empty mapping")
+                )
+                entries = {}  # known, so that rules using it are not refused a second time
+            self.tables[str(name)] = CodeTable(
+                str(name), {table_key(k): "" if v is None else str(v) for k, v in entries.items()}
+            )
+
+    def _record_id(self, doc: Any) -> Path:
+        record_id = self._path(doc, "record_id")
+        if record_id.fans_out:
+            raise self.fail(doc, "record_id", "record_id: must name one value, not a list ([*] or a filter)")
+        return record_id
+
+    def _keys(self, node: Any, allowed: set[str], what: str, *, every: bool = False) -> None:
+        """Refuse unknown keys: the first one raised, or with ``every`` each one noted."""
         for key in node:
             if key not in allowed:
-                raise self.fail(
+                error = self.fail(
                     node, key, f"unknown key {key!r} in {what} (allowed: {', '.join(sorted(allowed))})"
                 )
+                if not every:
+                    raise error
+                self.errors.append(error)
 
     def _source(self, node: Any, parent: Any) -> SourceFormat:
         if not isinstance(node, dict):
@@ -287,7 +414,21 @@ class _Compiler:
                     node, key, f"{key}: does not apply to a source of kind {kind} (its options: {others})"
                 )
         options: dict[str, Any] = {"kind": kind}
+        if isinstance(node.get("encoding"), list):
+            labels = node["encoding"]
+            if not labels or not all(isinstance(label, str) and label.strip() for label in labels):
+                raise self.fail(node, "encoding", "encoding: must be a text or a non-empty list of texts")
+            for label in labels:
+                try:
+                    codec_for(label)
+                except UnsupportedEncoding as exc:
+                    raise self.fail(node, "encoding", str(exc)) from exc
+            options["encoding"] = labels[0]
+            if len(labels) > 1:
+                options["encodings"] = tuple(labels)
         for key in ("encoding", "root_element", "record_element", "delimiter"):
+            if key in options:
+                continue
             if key in node:
                 if not isinstance(node[key], str) or not node[key].strip():
                     raise self.fail(node, key, f"{key}: must be a non-empty text")
@@ -317,24 +458,33 @@ class _Compiler:
             raise self.fail(parent, key, f"{key}: must map national field names of {type_name} to rules")
         specs = {spec.name: spec for spec in self.layout.fields(type_name)}
         rules: list[FieldRule | EachRule] = []
+        errors = len(self.errors)
         for name, rule in node.items():
-            spec = specs.get(name)
-            if spec is None:
-                raise self.fail(
-                    node, name, f"{name!r} is not a field of {type_name} (fields: {', '.join(specs)})"
-                )
-            if spec.record:
-                if not spec.repeated:
-                    raise self.fail(node, name, f"{name} is a nested record; it cannot be mapped")
-                rules.append(self._each(name, rule, node, name, spec.type_name))
-            else:
-                if spec.repeated:
-                    raise self.fail(node, name, f"{name} repeats; map it with each:")
-                rules.append(self._field(name, rule, node, name, spec))
+            with self.collecting():
+                rules.append(self._rule(node, name, rule, specs, type_name))
+        if len(self.errors) > errors:
+            # Every rule of the record was checked; the caller goes on to the next part.
+            raise MappingErrors(self.errors[errors:], noted=True)
         mapped = {rule.name for rule in rules}
         template = {spec.name: None if spec.integer else "" for spec in specs.values()}
         lists = tuple(spec.name for spec in specs.values() if spec.repeated and spec.name not in mapped)
         return RecordRules(rules=tuple(rules), template=template, unmapped_lists=lists)
+
+    def _rule(
+        self, node: Any, name: Any, rule: Any, specs: dict[str, Any], type_name: str
+    ) -> FieldRule | EachRule:
+        spec = specs.get(name)
+        if spec is None:
+            raise self.fail(
+                node, name, f"{name!r} is not a field of {type_name} (fields: {', '.join(specs)})"
+            )
+        if spec.record:
+            if not spec.repeated:
+                raise self.fail(node, name, f"{name} is a nested record; it cannot be mapped")
+            return self._each(name, rule, node, name, spec.type_name)
+        if spec.repeated:
+            raise self.fail(node, name, f"{name} repeats; map it with each:")
+        return self._field(name, rule, node, name, spec)
 
     def _each(self, name: str, node: Any, parent: Any, key: str, type_name: str) -> EachRule:
         if not isinstance(node, dict) or "each" not in node or "fields" not in node:
@@ -387,15 +537,17 @@ class _Compiler:
         if not isinstance(node, dict):
             raise self.fail(parent, key, f"{name}: a rule is a path or a mapping of options")
         self._keys(node, _FIELD_KEYS, f"the rule of {name}")
-        sources = [k for k in ("path", "value", "copy") if k in node]
+        sources = [k for k in ("path", "value", "copy", "template") if k in node]
         if len(sources) != 1:
-            raise self.fail(parent, key, f"{name}: give exactly one of path:, value:, copy:")
+            raise self.fail(parent, key, f"{name}: give exactly one of path:, value:, copy:, template:")
         options: dict[str, Any] = {"name": name, "line": _line(parent, key) or 0}
         if "path" in node:
             options["path"] = self._path(node, "path")
             if options["path"].fans_out and "pick" not in node:
                 raise self.fail(
-                    node_for_lines, "path", f"{name}: a path with [*] needs pick: first|max|min|join"
+                    node_for_lines,
+                    "path",
+                    f"{name}: a path with [*] or a [key=text] filter needs pick: first|max|min|join",
                 )
         if "value" in node:
             if isinstance(node["value"], dict | list):
@@ -403,6 +555,11 @@ class _Compiler:
             options["value"] = node["value"]
         if "copy" in node:
             options["copy"] = self._copy(node, name)
+        if "template" in node:
+            try:
+                options["template"] = parse_template(node["template"])
+            except TemplateSyntaxError as exc:
+                raise self.fail(node, "template", f"{name}: {exc}") from exc
         if "transform" in node:
             names = node["transform"] if isinstance(node["transform"], list) else [node["transform"]]
             for t in names:
@@ -422,7 +579,10 @@ class _Compiler:
                 raise self.fail(node, "extract", f"bad regular expression: {exc}") from exc
         if "date" in node:
             try:
-                options["date"] = compile_form(str(node["date"]), self.zone)
+                form = node["date"]
+                if isinstance(form, list) and not all(isinstance(one, str) for one in form):
+                    raise DateFormatError("date: must be a form or a list of forms (texts)")
+                options["date"] = compile_form(form if isinstance(form, list) else str(form), self.zone)
             except DateFormatError as exc:
                 raise self.fail(node, "date", str(exc)) from exc
         if "table" in node:
@@ -503,6 +663,22 @@ class _Compiler:
         if found is None:
             raise self.fail(node, "table", f"unknown code table {table!r} (tables: {', '.join(self.tables)})")
         return found
+
+
+class MappingErrors(MappingError):
+    """Every fault of a mapping file, in line order: an integrator fixes them all in one go."""
+
+    def __init__(self, errors: list[MappingError], *, noted: bool = False) -> None:
+        ordered = sorted(errors, key=lambda e: (e.line is None, e.line or 0))
+        first = ordered[0]
+        super().__init__(first.file, first.line, first.reason)
+        self.errors = ordered
+        self.noted = noted
+        # One line per fault, each naming file and line, as a single error does.
+        self.args = ("\n".join(str(MappingError(e.file, e.line, e.reason)) for e in ordered),)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 def _line(node: Any, key: Any) -> int | None:

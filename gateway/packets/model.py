@@ -113,7 +113,12 @@ def record_hash(record: Mapping[str, Any]) -> str:
 
 
 def content_hash(dossier: Mapping[str, Any], history: Sequence[Mapping[str, Any]]) -> str:
-    """SHA-256 of the canonical JSON of the dossier and its history (sorted keys, NFC text).
+    """SHA-256 of the canonical JSON of the dossier and its history (sorted keys, UTF-8, whole
+    numbers only: ``SchemaSet`` refuses a fraction).
+
+    Text is hashed as the packet holds it, not normalised here: the adapters hand every string to
+    the mappings in Unicode NFC, so a dossier exported in NFD and in NFC hashes alike (fixture
+    cases ``08-nfd-text-becomes-nfc`` of igate-json, ``03-nfd-text-becomes-nfc`` of legacy-csv).
 
     Provenance (file, record index, mapping) is left out on purpose: the same dossier content read
     from two files is the same content, which is what idempotent intake needs.

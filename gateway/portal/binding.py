@@ -50,6 +50,11 @@ def check_config(config: PortalConfig) -> None:
             "portal.password is not set: set the environment variable DVCGW_PORTAL_PASSWORD "
             "(the portal password is read from the environment only)"
         )
+    check_limits(config)
+
+
+def check_limits(config: PortalConfig) -> None:
+    """Refuse timeouts and retry bounds no client can work with (every API generation)."""
     if config.timeout_s <= 0:
         raise ConfigError(f"portal.timeout_s must be more than 0, got {config.timeout_s}")
     if config.call_attempts < 1:
@@ -80,25 +85,25 @@ class Binding(ABC):
     ) -> list[ItemResult]:
         if not records:
             return []
-        sent = [_ma_ho_so(record) for record in records]
+        sent = sent_codes(records)
 
         def call(session: str) -> list[ItemResult]:
             return classify.item_results(SYNC, sent, self._sync(session, records, update, madonvi))
 
         results = self._call(SYNC, call)
-        _log_batch(SYNC, self.binding, results, update=update)
+        log_batch(SYNC, self.binding, results, update=update)
         return results
 
     def push_history(self, entries: Sequence[Mapping[str, Any]], *, madonvi: str) -> list[ItemResult]:
         if not entries:
             return []
-        sent = [_ma_ho_so(entry) for entry in entries]
+        sent = sent_codes(entries)
 
         def call(session: str) -> list[ItemResult]:
             return classify.item_results(HISTORY, sent, self._history(session, entries, madonvi))
 
         results = self._call(HISTORY, call)
-        _log_batch(HISTORY, self.binding, results)
+        log_batch(HISTORY, self.binding, results)
         return results
 
     def lookup(self, ma_ho_so: str) -> dict[str, Any] | None:
@@ -213,12 +218,13 @@ class Binding(ABC):
         return self._session
 
 
-def _ma_ho_so(record: Mapping[str, Any]) -> str:
-    value = record.get("MaHoSo")
-    return value if isinstance(value, str) else ""
+def sent_codes(records: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The MaHoSo of each record sent (``""`` where it has none), to line the answers up with."""
+    return [value if isinstance(value := record.get("MaHoSo"), str) else "" for record in records]
 
 
-def _log_batch(operation: str, binding: str, results: list[ItemResult], **extra: Any) -> None:
+def log_batch(operation: str, binding: str, results: list[ItemResult], **extra: Any) -> None:
+    """The one log line of an answered batch: counts per outcome and refused codes, no contents."""
     outcomes = Counter(result.outcome for result in results)
     refused_codes = sorted({r.code for r in results if r.outcome is ItemOutcome.REFUSED})
     log.info(

@@ -14,11 +14,24 @@ target; the simulator is a peer, so its code is not imported here). The verdicts
                        an answer that is not the protocol's (invalid JSON or XML, items not matching
                        the batch), an error code this client does not know
     CallRejected     permanent for this call (PortalRejected): 400 bad_request (20),
-                       21 batch_too_large, 413 payload_too_large (22), other 4xx, and a SOAP request
+                       21 batch_too_large, 413 payload_too_large (22), 409 not_expressible (23: a
+                       SOAP look-up of a record the XSD cannot carry), other 4xx, and a SOAP request
                        that zeep cannot build from the records
 
 Per item of a batch: 0 OK, 2 EXISTS, 3 NOT_FOUND, anything else (1 invalid_record, an unknown
 procedure, codes added later) REFUSED with the portal's message.
+
+The coordination generation ("hệ thống điều phối": bare JSON arrays, no session; docs/portal-sim.md,
+"Coordination API") is judged by its Vietnamese words, as its own clients judge it. Its call
+answers: HTTP 200 holds one outcome per item in ``result`` (the call's own ``error_code`` is only the
+first refused item's, so it is not read); any other status is judged as above, except that a 401
+(there is no session to renew) is ``CallUnavailable``. Its items, the message compared in NFC and
+case-folded::
+
+    EXISTS     error_code 0, 3 or -3 and "đã tồn tại" (a history entry: OK, already recorded)
+    OK         error_code 0 and "thành công", and not "không thành công"
+    NOT_FOUND  error_code other than 0 and "chưa có trên hệ thống"
+    REFUSED    anything else, with the portal's message
 
 Foreign exceptions (httpx, requests, zeep, orjson) are wrapped here, ``raise ... from exc``, by the
 context managers ``httpx_errors`` and ``soap_errors`` and by ``encode_json``; the bindings never
@@ -29,8 +42,10 @@ from __future__ import annotations
 
 import email.utils
 import math
+import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from enum import IntEnum
 from typing import Any, NamedTuple, Protocol
@@ -61,6 +76,7 @@ class PortalCode(IntEnum):
     BAD_REQUEST = 20
     BATCH_TOO_LARGE = 21
     PAYLOAD_TOO_LARGE = 22
+    NOT_EXPRESSIBLE = 23
     SERVER_ERROR = 30
     UNAVAILABLE = 31
     RATE_LIMITED = 32
@@ -71,7 +87,12 @@ ANSWERED = frozenset({PortalCode.OK, PortalCode.SOME_ITEMS_REFUSED})
 """Call codes of a processed call: the answer holds the result."""
 
 _REJECTED_CODES = frozenset(
-    {PortalCode.BAD_REQUEST, PortalCode.BATCH_TOO_LARGE, PortalCode.PAYLOAD_TOO_LARGE}
+    {
+        PortalCode.BAD_REQUEST,
+        PortalCode.BATCH_TOO_LARGE,
+        PortalCode.PAYLOAD_TOO_LARGE,
+        PortalCode.NOT_EXPRESSIBLE,
+    }
 )
 _UNAVAILABLE_CODES = frozenset(
     {PortalCode.SERVER_ERROR, PortalCode.UNAVAILABLE, PortalCode.RATE_LIMITED, PortalCode.SHUTTING_DOWN}
@@ -188,7 +209,18 @@ def item_outcome(code: int) -> ItemOutcome:
     return _ITEM_OUTCOMES.get(known, ItemOutcome.REFUSED) if known is not None else ItemOutcome.REFUSED
 
 
-def item_results(operation: str, sent: Sequence[str], answered: Sequence[ItemAnswer]) -> list[ItemResult]:
+ItemJudge = Callable[[ItemAnswer], ItemOutcome]
+"""How one API generation reads an item answer."""
+
+
+def envelope_item(answer: ItemAnswer) -> ItemOutcome:
+    """An item of the envelope API (JSON or SOAP): judged by its code alone (``item_outcome``)."""
+    return item_outcome(answer.code)
+
+
+def item_results(
+    operation: str, sent: Sequence[str], answered: Sequence[ItemAnswer], judge: ItemJudge = envelope_item
+) -> list[ItemResult]:
     """One ``ItemResult`` per sent MaHoSo, in order; an answer that does not line up is invalid.
 
     The portal echoes each item's MaHoSo (empty when the record had none): a different code in a
@@ -201,7 +233,7 @@ def item_results(operation: str, sent: Sequence[str], answered: Sequence[ItemAns
     for position, (ma_ho_so, answer) in enumerate(zip(sent, answered, strict=True)):
         if answer.ma_ho_so and answer.ma_ho_so != ma_ho_so:
             raise invalid_answer(operation, f"item {position} answers for another dossier than was sent")
-        results.append(ItemResult(ma_ho_so, item_outcome(answer.code), answer.code, answer.message))
+        results.append(ItemResult(ma_ho_so, judge(answer), answer.code, answer.message))
     return results
 
 
@@ -243,6 +275,109 @@ def json_answer(operation: str, response: httpx.Response) -> dict[str, Any]:
         message=message if isinstance(message, str) else response.reason_phrase,
         retry_after=retry_after(response.headers),
     )
+
+
+# ---- the coordination generation (httpx, bare arrays) ---------------------------------------------
+
+COORDINATION_EXISTS_CODES = frozenset({0, 3, -3})
+"""Item codes its clients accept with "đã tồn tại" (the simulator answers 3)."""
+_SUCCESS = "thành công"
+_FAILURE = "không thành công"
+_EXISTS = "đã tồn tại"
+_NOT_FOUND = "chưa có trên hệ thống"
+_INTEGER = re.compile(r"[+-]?[0-9]{1,9}")
+
+
+def coordination_dossier_item(answer: ItemAnswer) -> ItemOutcome:
+    """An item of ``ThemMoiHoSo`` / ``CapNhatHoSo``, by its words (module docstring)."""
+    text = _words(answer.message)
+    if answer.code in COORDINATION_EXISTS_CODES and _EXISTS in text:
+        return ItemOutcome.EXISTS
+    return _coordination_common(answer.code, text)
+
+
+def coordination_history_item(answer: ItemAnswer) -> ItemOutcome:
+    """An item of ``DongBoTienTrinh``: an entry the portal already holds ("đã tồn tại") is OK, as
+    the envelope API answers an identical entry OK ("already recorded")."""
+    text = _words(answer.message)
+    if answer.code in COORDINATION_EXISTS_CODES and _EXISTS in text:
+        return ItemOutcome.OK
+    return _coordination_common(answer.code, text)
+
+
+def coordination_items(operation: str, response: httpx.Response, sent: int) -> list[ItemAnswer]:
+    """The item answers of a coordination call the portal processed (HTTP 200), else raise.
+
+    Without per-item outcomes (``result`` missing), a one-item call is judged by the call's own
+    ``error_code`` and message, as the generation's clients judge it; a larger one is an invalid
+    answer (nobody can tell which item the words are about).
+    """
+    status = response.status_code
+    try:
+        document = orjson.loads(response.content)
+    except orjson.JSONDecodeError as exc:
+        if status == 200:
+            raise invalid_answer(operation, "not JSON", status=status) from exc
+        document = None  # an error page: the status speaks
+    code = _code(document.get("error_code")) if isinstance(document, dict) else None
+    message = document.get("message") if isinstance(document, dict) else None
+    if status != 200:
+        failure = call_failure(
+            operation,
+            status=status,
+            error_code=code,
+            message=message if isinstance(message, str) else response.reason_phrase,
+            retry_after=retry_after(response.headers),
+        )
+        if isinstance(failure, SessionInvalid):
+            # No session to renew: the sharing platform in front of the API refused the caller.
+            raise CallUnavailable(str(failure), status=status, error_code=code)
+        raise failure
+    if not isinstance(document, dict):
+        raise invalid_answer(operation, "not a JSON object", status=status)
+    result = document.get("result")
+    if result is None and sent == 1 and code is not None:
+        return [ItemAnswer("", code, message if isinstance(message, str) else "")]
+    if not isinstance(result, list):
+        raise invalid_answer(operation, "result is not a list of item outcomes", status=status)
+    answers = []
+    for item in result:
+        item_code = _code(item.get("error_code")) if isinstance(item, dict) else None
+        if item_code is None:
+            raise invalid_answer(operation, "an item outcome has no integer error_code", status=status)
+        ma_ho_so, text = item.get("MaHoSo"), item.get("message")
+        answers.append(
+            ItemAnswer(
+                ma_ho_so if isinstance(ma_ho_so, str) else "",
+                item_code,
+                text if isinstance(text, str) else "",
+            )
+        )
+    return answers
+
+
+def _coordination_common(code: int, text: str) -> ItemOutcome:
+    if code == 0 and _SUCCESS in text and _FAILURE not in text:
+        return ItemOutcome.OK
+    if code != 0 and _NOT_FOUND in text:
+        return ItemOutcome.NOT_FOUND
+    return ItemOutcome.REFUSED
+
+
+def _words(message: str) -> str:
+    # Vietnamese may arrive decomposed (NFD) or capitalised ("Thành công"): compare one form.
+    return unicodedata.normalize("NFC", message).casefold()
+
+
+def _code(value: Any) -> int | None:
+    """An ``error_code`` as the generation writes it: an integer, or its decimal text ("-3")."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+        return int(value)
+    return None
 
 
 # ---- the SOAP binding (zeep over requests) -------------------------------------------------------
@@ -291,7 +426,7 @@ def soap_errors(operation: str, transport: ReplyRecorder) -> Iterator[None]:
         raise invalid_answer(operation, why, status=transport.status) from exc
 
 
-def encode_json(operation: str, body: Mapping[str, Any]) -> bytes:
+def encode_json(operation: str, body: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> bytes:
     """The JSON request body; a value JSON cannot carry makes the call ``CallRejected`` (not sent)."""
     try:
         return orjson.dumps(body)

@@ -1,7 +1,8 @@
 """What a national-portal client is, for the sync workers and the reconciler that use one.
 
-``PortalClient`` is the one interface both bindings (JSON over httpx in ``rest.py``, SOAP over zeep
-in ``soap.py``) implement; ``gateway.portal.make_client`` picks one from the configuration. Its
+``PortalClient`` is the one interface every client implements (the envelope API's JSON binding over
+httpx in ``rest.py`` and SOAP binding over zeep in ``soap.py``; the coordination generation over
+httpx in ``coordination.py``); ``gateway.portal.make_client`` picks one from the configuration. Its
 answers are plain values:
 
 * a batch call (``DongBoHoSoMC``, ``CapNhatTienDoHoSoMC``) answers one ``ItemResult`` per sent item,

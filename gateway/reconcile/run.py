@@ -34,6 +34,7 @@ import structlog
 
 from gateway.config import ReconcileConfig
 from gateway.errors import GatewayError
+from gateway.observe import metrics
 from gateway.portal import PortalClient
 from gateway.reconcile.classify import DRIFT, Held, Kind
 from gateway.reconcile.finding import held, judge
@@ -173,6 +174,7 @@ class Reconciler:
             # Released either way: a run stopped or failed is resumable at once.
             self.store.reconcile_release(run.id, self.holder, finished=finished)
         outcome.interrupted = not finished
+        metrics.RECONCILE_RUNS.labels("finished" if finished else "interrupted").inc()
         log.info(
             "reconcile run finished" if finished else "reconcile run interrupted",
             run_id=run.id,

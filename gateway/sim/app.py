@@ -1,7 +1,8 @@
 """The simulator's ASGI application: ``create_app(config, faults, catalogue=...)`` → a Starlette app.
 
-It wires one ``Portal`` (store, contract, sessions, faults, operations) to its three route sets:
-the JSON API (``gateway.sim.rest``), the SOAP endpoint (``gateway.sim.soap``) and the truth and
+It wires one ``Portal`` (store, contract, sessions, faults, operations) to its route sets: the
+JSON API (``gateway.sim.rest``), its newer bare-array generation (``gateway.sim.coordination``),
+the SOAP endpoint (``gateway.sim.soap``) and the truth and
 control API (``gateway.sim.admin``). The command (``gateway.sim.command``) serves it with
 uvicorn; a test can serve it however it likes.
 """
@@ -22,6 +23,7 @@ from gateway.sim.admin import AdminApi
 from gateway.sim.catalogue import Catalogue
 from gateway.sim.codes import ErrorCode
 from gateway.sim.contract import SCHEMA_DIR, Contract
+from gateway.sim.coordination import CoordinationApi
 from gateway.sim.faults import FaultSpec
 from gateway.sim.portal import Portal
 from gateway.sim.rest import JsonApi
@@ -38,20 +40,31 @@ def create_app(
     faults: FaultSpec | None = None,
     *,
     catalogue: Catalogue | None = None,
+    strict: bool = False,
     schema_dir: Path = SCHEMA_DIR,
     stopping: Callable[[], bool] = lambda: False,
 ) -> Starlette:
     """Build the simulator on the store at ``config.db`` (opened now; raises ``SimStoreError``).
 
     ``catalogue`` is the procedure catalogue in force at start (None: every code is accepted).
+    ``strict`` refuses the wire variants of real clients instead of normalising them.
     ``stopping`` tells hung calls that the server is shutting down, so they let go at once.
     """
     contract = Contract(schema_dir)
     store = SimStore(config.db)
     try:
-        portal = Portal(config, faults or FaultSpec(), store, contract, stopping, startup_catalogue=catalogue)
+        portal = Portal(
+            config,
+            faults or FaultSpec(),
+            store,
+            contract,
+            stopping,
+            startup_catalogue=catalogue,
+            strict=strict,
+        )
         routes = [
             *JsonApi(portal).routes(),
+            *CoordinationApi(portal).routes(),
             *SoapApi(portal).routes(),
             *AdminApi(portal).routes(),
         ]

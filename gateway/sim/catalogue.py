@@ -12,6 +12,11 @@ accepts every well-formed code. A catalogue is a JSON array of procedures::
 value is checked against the type the national schema gives the field of the same name in a
 dossier (``HoSo``), so the catalogue speaks the contract's language and its messages read alike.
 Errors name the source (the file, or the request body) and the item's index.
+
+Without a catalogue in force the lookup services (``LayThuTuc``, ``LayDanhSachTTHC``) answer from
+a built-in one, ``DEFAULT_PROCEDURES``: the procedures of the project's fixtures, with the names
+and sector codes the fixtures give them (not the real national catalogue's). It does not turn the
+check on: only a catalogue given at start or at run time refuses dossiers.
 """
 
 from __future__ import annotations
@@ -64,6 +69,88 @@ class Catalogue:
     def to_json(self) -> list[dict[str, str]]:
         """The catalogue as JSON-ready data; ``parse_catalogue`` of it gives the same one back."""
         return [p.to_json() for p in self.procedures]
+
+    def find(self, ma_tthc: str) -> Procedure | None:
+        """The listed procedure of national code ``ma_tthc``, or None."""
+        return next((p for p in self.procedures if p.ma_tthc == ma_tthc), None)
+
+
+DEFAULT_PROCEDURES: tuple[dict[str, str], ...] = (
+    {
+        "MaTTHC": "1.004889",
+        "TenTTHC": "Cấp giấy phép xây dựng nhà ở riêng lẻ",
+        "MaLinhVuc": "G13-XD01",
+        "TenLinhVuc": "Xây dựng",
+    },
+    {
+        "MaTTHC": "1.001612",
+        "TenTTHC": "Đăng ký thành lập hộ kinh doanh",
+        "MaLinhVuc": "G13-KH05",
+        "TenLinhVuc": "Thành lập và hoạt động của hộ kinh doanh",
+    },
+    {"MaTTHC": "1.001193", "TenTTHC": "Đăng ký khai sinh", "MaLinhVuc": "G09-TP03", "TenLinhVuc": "Hộ tịch"},
+    {"MaTTHC": "1.000894", "TenTTHC": "Đăng ký kết hôn", "MaLinhVuc": "G09-TP03", "TenLinhVuc": "Hộ tịch"},
+    {
+        "MaTTHC": "2.000908",
+        "TenTTHC": "Chứng thực bản sao từ bản chính giấy tờ, văn bản",
+        "MaLinhVuc": "G09-TP05",
+        "TenLinhVuc": "Chứng thực",
+    },
+    {
+        "MaTTHC": "2.000815",
+        "TenTTHC": "Chứng thực bản sao từ bản chính giấy tờ, văn bản",
+        "MaLinhVuc": "G13-CT01",
+        "TenLinhVuc": "Chứng thực",
+    },
+    {
+        "MaTTHC": "1.004227",
+        "TenTTHC": "Đăng ký biến động quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất",
+        "MaLinhVuc": "G13-TN03",
+        "TenLinhVuc": "Đất đai",
+    },
+    {
+        "MaTTHC": "1.003003",
+        "TenTTHC": "Đăng ký biến động quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất",
+        "MaLinhVuc": "G13-DD01",
+        "TenLinhVuc": "Đất đai",
+    },
+    {
+        "MaTTHC": "1.000775",
+        "TenTTHC": "Cấp Giấy chứng nhận cơ sở đủ điều kiện an toàn thực phẩm",
+        "MaLinhVuc": "G13-YT08",
+        "TenLinhVuc": "An toàn thực phẩm",
+    },
+    {
+        "MaTTHC": "2.000720",
+        "TenTTHC": "Đăng ký thành lập hộ kinh doanh",
+        "MaLinhVuc": "G13-KD01",
+        "TenLinhVuc": "Thành lập và hoạt động của hộ kinh doanh",
+    },
+)
+"""The built-in catalogue: every procedure of ``fixtures/`` (names and sectors as given there)."""
+
+
+def default_catalogue(contract: Contract) -> Catalogue:
+    """``DEFAULT_PROCEDURES`` as a catalogue, checked like any other."""
+    return parse_catalogue(list(DEFAULT_PROCEDURES), contract, "the built-in catalogue")
+
+
+def procedure_record(procedure: Procedure) -> dict[str, Any]:
+    """One procedure as ``LayThuTuc`` answers it: the portal's upper-case keys, as OpenCPS reads
+    them (``TENTTHC``, ``LINHVUCTHUCHIEN[0].MALINHVUC``/``TENLINHVUC``), ``TRANGTHAI`` 1 (public).
+
+    The sector list always holds one entry (empty texts when the catalogue gives no sector): the
+    client reads its first item without looking.
+    """
+    details = dict(procedure.details)
+    return {
+        "MATTHC": procedure.ma_tthc,
+        "TENTTHC": details.get("TenTTHC", ""),
+        "LINHVUCTHUCHIEN": [
+            {"MALINHVUC": details.get("MaLinhVuc", ""), "TENLINHVUC": details.get("TenLinhVuc", "")}
+        ],
+        "TRANGTHAI": 1,
+    }
 
 
 def parse_catalogue(document: Any, contract: Contract, source: str = "the catalogue") -> Catalogue:

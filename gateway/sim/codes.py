@@ -38,6 +38,9 @@ class ErrorCode(IntEnum):
     """More items than the configured batch maximum (HTTP 400)."""
     PAYLOAD_TOO_LARGE = 22
     """The body is larger than the configured maximum (HTTP 413)."""
+    NOT_EXPRESSIBLE = 23
+    """A SOAP look-up of a record the XSD cannot carry: one accepted in tolerant mode without a
+    field the SOAP binding requires (``KenhThucHien``); it is answered over JSON (HTTP 409)."""
     SERVER_ERROR = 30
     """An (injected) internal error (HTTP 500)."""
     UNAVAILABLE = 31
@@ -64,6 +67,7 @@ _HTTP_STATUS = {
     ErrorCode.BAD_REQUEST: 400,
     ErrorCode.BATCH_TOO_LARGE: 400,
     ErrorCode.PAYLOAD_TOO_LARGE: 413,
+    ErrorCode.NOT_EXPRESSIBLE: 409,
     ErrorCode.SERVER_ERROR: 500,
     ErrorCode.UNAVAILABLE: 503,
     ErrorCode.RATE_LIMITED: 429,

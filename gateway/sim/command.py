@@ -47,7 +47,7 @@ _GRACEFUL_S = 3
 EPILOG = """\b
 Fault spec keys (JSON; all optional; an unknown key is an error):
   seed, error_rate, latency_ms [min, max], hang_rate, hang_phase,
-  outage, rate_limit_per_s, session_ttl_s, lose_rate
+  outage, rate_limit_per_s, session_ttl_s, lose_rate, lose_codes [MaHoSo, ...]
   (see docs/portal-sim.md; change them at run time with PUT /_sim/faults)
 
 \b
@@ -62,6 +62,7 @@ Examples:
   dvcgw portal-sim --faults '{"seed": 7, "error_rate": 0.1, "latency_ms": [5, 50]}'
   dvcgw portal-sim --faults @faults.json
   dvcgw portal-sim --catalogue catalogue.json
+  dvcgw portal-sim --strict
   DVCGW_SIM_PASSWORD=s3cret python -m gateway.sim --port 0
   curl -s http://127.0.0.1:8089/_sim/stats
 """
@@ -86,16 +87,25 @@ Examples:
     help="National procedure catalogue (JSON array); dossiers of procedures it does not list are"
     " refused. Default: none, every well-formed MaTTHC is accepted.",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Accept records only in the strict national form of schemas/; by default the wire variants"
+    ' real clients send ("False" flags, amounts as text, null, provincial MaTTHC...) are'
+    " normalised before they are stored (docs/portal-sim.md).",
+)
 def portal_sim(
     host: str | None,
     port: int | None,
     db: Path | None,
     faults_text: str | None,
     catalogue_file: Path | None,
+    strict: bool,
 ) -> None:
     """Run the simulated national portal until SIGTERM or Ctrl-C.
 
-    Serves the JSON API (POST /api/v1/login, POST /api/v1/integration), the SOAP
+    Serves the JSON API (POST /api/v1/login, POST /api/v1/integration), the newer
+    coordination API (POST /api/dieuphoi/ThemMoiHoSo, CapNhatHoSo, DongBoTienTrinh), the SOAP
     binding (POST /soap, WSDL at GET /soap?wsdl) and the truth and control API
     for tests under /_sim/ (loopback only). Credentials come from
     DVCGW_SIM_USERNAME / DVCGW_SIM_PASSWORD (defaults in config.yaml).
@@ -120,11 +130,16 @@ def portal_sim(
     # JSON lines on stderr; uvicorn's own loggers are routed through the same chain.
     configure_logging(level="INFO")
     sock = _bind(config)
-    sys.exit(int(_serve(config, spec, catalogue, sock)))
+    sys.exit(int(_serve(config, spec, catalogue, sock, strict=strict)))
 
 
 def _serve(
-    config: SimSettings, spec: FaultSpec, catalogue: Catalogue | None, sock: socket.socket
+    config: SimSettings,
+    spec: FaultSpec,
+    catalogue: Catalogue | None,
+    sock: socket.socket,
+    *,
+    strict: bool = False,
 ) -> ExitCode:
     server: uvicorn.Server | None = None
     try:
@@ -132,6 +147,7 @@ def _serve(
             config,
             spec,
             catalogue=catalogue,
+            strict=strict,
             stopping=lambda: server is not None and server.should_exit,
         )
     except SimStoreError as exc:
@@ -164,6 +180,7 @@ def _serve(
         faults=spec.to_json(),
         catalogue=None if catalogue is None else len(catalogue),
         batch_max=config.batch_max,
+        strict=strict,
     )
     # uvicorn restores the handlers it found and re-raises the signal after a graceful shutdown;
     # finding ours (which only note it) means a signalled stop ends with exit code 0, not -15.

@@ -25,8 +25,11 @@ from typing import Any, Literal, cast
 import jsonschema_rs
 from lxml import etree
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
-"""Where the contract files live (the repository's ``schemas/``)."""
+# In an installed wheel the contract files lie under gateway/_data/ (copied there at build time by
+# setup.py); in a checkout they are the repository's schemas/.
+_PACKAGED = Path(__file__).resolve().parents[1] / "_data" / "schemas"
+SCHEMA_DIR = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parents[2] / "schemas"
+"""Where the contract files live."""
 
 JSON_SCHEMA_FILE = "dvcqg.schema.json"
 XSD_FILE = "dvcqg.xsd"
@@ -41,6 +44,11 @@ RECORD_TYPES = ("HoSo", "BuocXuLy")
 """The records the portal stores (a ``DongBoHoSoMC`` item, a ``CapNhatTienDoHoSoMC`` item); their
 nested record types come with them. Batch envelopes are not records: their JSON and XML forms differ
 by design (``session``/``data`` against ``Session``/repeated items)."""
+
+
+TOLERATED_ABSENT = {"HoSo": ("KenhThucHien",)}
+"""Required fields that the tolerant portal lets a record leave out or send empty (``""``, what a
+complete record holds for "no value"): the older clients (OpenCPS, Hà Giang) never send them."""
 
 
 class ContractError(ValueError):
@@ -86,6 +94,8 @@ class Contract:
         self._defs: dict[str, Any] = document["$defs"]
         self._schema_uri: str = document["$schema"]
         self._validators: dict[str, Any] = {}
+        self._tolerant_defs = _relax(self._defs)
+        self._tolerant_validators: dict[str, Any] = {}
         self._xsd = etree.XMLSchema(xsd_root)
         self.namespace = str(xsd_root.get("targetNamespace", ""))
         self.shapes = _record_shapes(self._defs)
@@ -101,12 +111,14 @@ class Contract:
         """The fields of record type ``type_name`` (``HoSo``, ``BuocXuLy``...), in schema order."""
         return self.shapes[type_name]
 
-    def json_violations(self, document: Any, definition: str) -> list[Violation]:
+    def json_violations(self, document: Any, definition: str, *, tolerant: bool = False) -> list[Violation]:
         """Every violation of the JSON Schema definition ``definition`` by decoded JSON ``document``.
 
-        The document must hold valid Unicode only (``wire.unicode_problem`` checks it first).
+        ``tolerant`` judges by the schema with ``TOLERATED_ABSENT`` relaxed (the simulator's
+        tolerant mode, after ``gateway.sim.tolerance.normalise``). The document must hold valid
+        Unicode only (``wire.unicode_problem`` checks it first).
         """
-        validator = self._validator(definition)
+        validator = self._validator(definition, tolerant)
         if validator.is_valid(document):
             return []
         return [
@@ -121,13 +133,16 @@ class Contract:
         entries = cast(Iterable[etree._LogEntry], self._xsd.error_log)
         return [Violation(e.path or f"line {e.line}", e.message) for e in entries]
 
-    def _validator(self, definition: str) -> Any:
-        validator = self._validators.get(definition)
+    def _validator(self, definition: str, tolerant: bool = False) -> Any:
+        cache, defs = (
+            (self._tolerant_validators, self._tolerant_defs) if tolerant else (self._validators, self._defs)
+        )
+        validator = cache.get(definition)
         if validator is None:
-            if definition not in self._defs:
+            if definition not in defs:
                 raise KeyError(f"the contract has no JSON Schema definition named {definition!r}")
-            schema = {"$schema": self._schema_uri, "$ref": _REF_PREFIX + definition, "$defs": self._defs}
-            validator = self._validators[definition] = jsonschema_rs.Draft202012Validator(schema)
+            schema = {"$schema": self._schema_uri, "$ref": _REF_PREFIX + definition, "$defs": defs}
+            validator = cache[definition] = jsonschema_rs.Draft202012Validator(schema)
         return validator
 
     def _explain(self, message: str) -> str:
@@ -142,6 +157,17 @@ class Contract:
 
 
 _LONG_QUOTED = re.compile(r'"[^"]{40,}"')
+
+
+def _relax(defs: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``defs`` where each ``TOLERATED_ABSENT`` field is optional and may be ``""``."""
+    relaxed = json.loads(json.dumps(defs))
+    for type_name, names in TOLERATED_ABSENT.items():
+        definition = relaxed[type_name]
+        definition["required"] = [r for r in definition.get("required", ()) if r not in names]
+        for name in names:
+            definition["properties"][name] = {"anyOf": [definition["properties"][name], {"const": ""}]}
+    return cast(dict[str, Any], relaxed)
 
 
 def _file_parser() -> etree.XMLParser:

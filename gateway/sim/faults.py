@@ -6,12 +6,13 @@ every key is optional, an unknown key is an error::
 
     {"seed": 7, "error_rate": 0.1, "latency_ms": [5, 50], "hang_rate": 0.01,
      "hang_phase": "before", "outage": false, "rate_limit_per_s": 200,
-     "session_ttl_s": 60, "lose_rate": 0.02}
+     "session_ttl_s": 60, "lose_rate": 0.02, "lose_codes": ["000.00.22.H33-240105-000001"]}
 
 Each portal call (login, integration, SOAP) draws its dice in a fixed order from one
 ``random.Random(seed)``, and each accepted dossier draws its accept-then-lose die from a second
 generator seeded from the same seed, so the same spec and the same sequence of calls give the same
-faults, run after run. Setting a spec (even the same one) restarts both generators.
+faults, run after run. Setting a spec (even the same one) restarts both generators and re-arms
+``lose_codes``: each listed MaHoSo loses its next accepted insert or update, once, whatever the dice.
 
 The injector is used from the event loop's thread only, so it holds no lock.
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import random
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
@@ -65,11 +67,15 @@ class FaultSpec:
     """Session lifetime in seconds, applied to existing sessions too; None: the configured one."""
     lose_rate: float = 0.0
     """Fraction of dossier records answered as accepted but not stored (accept-then-lose)."""
+    lose_codes: tuple[str, ...] = ()
+    """Dossiers (MaHoSo) whose next accepted insert or update is answered OK but not stored, once
+    each: a deterministic accept-then-lose for chosen dossiers."""
 
     def to_json(self) -> dict[str, Any]:
         """The spec as JSON-ready data; ``parse_spec`` of it gives the same spec back."""
         out = asdict(self)
         out["latency_ms"] = list(self.latency_ms)
+        out["lose_codes"] = list(self.lose_codes)
         return out
 
 
@@ -145,6 +151,17 @@ def _ttl(key: str, raw: Any) -> int | None:
     return raw
 
 
+def _codes(key: str, raw: Any) -> tuple[str, ...]:
+    if not isinstance(raw, list) or len(raw) > _MAX_LOSE_CODES:
+        raise FaultSpecError(f"{key} must be a list of at most {_MAX_LOSE_CODES} dossier codes, got {raw!r}")
+    for code in raw:
+        if not isinstance(code, str) or not code or len(code) > 100 or _SURROGATE.search(code):
+            raise FaultSpecError(
+                f"{key} must hold dossier codes (non-empty text of at most 100 characters), got {code!r}"
+            )
+    return tuple(raw)
+
+
 def _phase(key: str, raw: Any) -> HangPhase:
     if raw == "before":
         return "before"
@@ -163,7 +180,10 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "rate_limit_per_s": _non_negative,
     "session_ttl_s": _ttl,
     "lose_rate": _rate,
+    "lose_codes": _codes,
 }
+_MAX_LOSE_CODES = 10_000
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 FaultKind = Literal["none", "outage", "rate_limited", "error", "hang"]
@@ -219,6 +239,7 @@ class FaultInjector:
         self._calls = random.Random()  # noqa: S311 - fault dice, not secrets
         self._loses = random.Random()  # noqa: S311 - fault dice, not secrets
         self._bucket: _Bucket | None = None
+        self._lose_pending: set[str] = set()
         self.set_spec(self.spec)
 
     def set_spec(self, spec: FaultSpec) -> None:
@@ -226,6 +247,7 @@ class FaultInjector:
         self.spec = spec
         self._calls = random.Random(spec.seed)  # noqa: S311 - reproducible by design
         self._loses = random.Random(spec.seed ^ _LOSE_SEED_SALT)  # noqa: S311
+        self._lose_pending = set(spec.lose_codes)
         rate = spec.rate_limit_per_s
         self._bucket = _Bucket(rate, max(rate, 1.0), self.clock()) if rate > 0 else None
 
@@ -254,6 +276,14 @@ class FaultInjector:
             return Decision("hang", latency_s=latency_s, hang_phase=spec.hang_phase)
         return Decision("none", latency_s=latency_s)
 
-    def lose(self) -> bool:
-        """Roll the accept-then-lose die for one dossier record the portal would store."""
-        return self._loses.random() < self.spec.lose_rate
+    def lose(self, ma_ho_so: str) -> bool:
+        """Whether to lose one dossier record the portal would store: once for a dossier of
+        ``lose_codes`` not lost yet, else by the accept-then-lose die.
+
+        The die is rolled either way, so listing codes never shifts the dice of other records.
+        """
+        by_die = self._loses.random() < self.spec.lose_rate
+        if ma_ho_so in self._lose_pending:
+            self._lose_pending.discard(ma_ho_so)
+            return True
+        return by_die

@@ -1,8 +1,9 @@
 """The simulator's logs: JSON lines on stderr, its own events and uvicorn's alike.
 
-The simulator is a separate program (the gateway's peer), so it configures structlog itself. Its
-events carry dossier codes, counts and reasons, never record contents, credentials or tokens:
-nothing in them needs redacting.
+The simulator is a separate program (the gateway's peer): run as ``python -m gateway.sim`` it
+configures structlog itself. Its events carry dossier codes, counts and reasons, never record
+contents, credentials or tokens. Run as ``dvcgw portal-sim``, it keeps the chain the command line
+configured (one chain for the whole program: its level, its format and its redaction).
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ import structlog
 
 
 def configure(level: str = "INFO") -> None:
-    """Send structlog events and the standard library's (uvicorn's) to stderr as JSON lines."""
+    """Send structlog events and the standard library's (uvicorn's) to stderr as JSON lines, unless
+    the program that runs the simulator configured logging already."""
+    if structlog.is_configured():
+        return
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,

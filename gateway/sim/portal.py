@@ -17,7 +17,7 @@ import structlog
 from starlette.requests import Request
 
 from gateway.sim.auth import Sessions
-from gateway.sim.catalogue import Catalogue
+from gateway.sim.catalogue import Catalogue, default_catalogue
 from gateway.sim.codes import CallRefused, ErrorCode
 from gateway.sim.contract import Contract
 from gateway.sim.faults import Decision, FaultInjector, FaultSpec
@@ -52,6 +52,7 @@ class Portal:
         stopping: Callable[[], bool] = lambda: False,
         *,
         startup_catalogue: Catalogue | None = None,
+        strict: bool = False,
     ) -> None:
         self.config = config
         self.startup_faults = startup_faults
@@ -59,13 +60,24 @@ class Portal:
         # The procedure catalogue in force (PUT /_sim/catalogue replaces it); None accepts every code.
         self.catalogue = startup_catalogue
         self.store = store
+        # Strict: records must be in the national form as the schemas say; tolerant (the default):
+        # the wire variants of real clients are normalised first (gateway.sim.tolerance).
+        self.strict = strict
+        # What LayThuTuc / LayDanhSachTTHC answer from when no catalogue is in force.
+        self.default_catalogue = default_catalogue(contract)
         self.contract = contract
         self.stopping = stopping
         self.faults = FaultInjector(startup_faults)
         self.sessions = Sessions(store, config.username, config.password, self.session_ttl_s)
-        self.service = PortalService(store, self.faults, lambda: self.catalogue)
+        self.service = PortalService(
+            store, self.faults, lambda: self.catalogue, listing=self.listed_procedures
+        )
         self.max_body_bytes = config.max_body_mb * MIB
         self.batch_max = config.batch_max
+
+    def listed_procedures(self) -> Catalogue:
+        """The catalogue the lookup services answer from: the one in force, else the built-in one."""
+        return self.default_catalogue if self.catalogue is None else self.catalogue
 
     def session_ttl_s(self) -> int:
         """The session lifetime in force: the fault spec's if it sets one, else the configured one."""

@@ -42,6 +42,7 @@ class SimProcess:
         port: int | None = None,
         faults: str | None = None,
         catalogue: Path | None = None,
+        strict: bool = False,
         env: Mapping[str, str] | None = None,
         log_path: Path | None = None,
     ) -> None:
@@ -49,6 +50,7 @@ class SimProcess:
         self.port = port or free_port()
         self.faults = faults
         self.catalogue = catalogue
+        self.strict = strict
         self.env = dict(env or {})
         self.log_path = log_path or db.with_suffix(".log")
         self.startup_s: float | None = None
@@ -76,6 +78,8 @@ class SimProcess:
             command += ["--faults", self.faults]
         if self.catalogue is not None:
             command += ["--catalogue", str(self.catalogue)]
+        if self.strict:
+            command.append("--strict")
         self._log = self.log_path.open("ab")
         started = time.monotonic()
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module

@@ -5,14 +5,17 @@
 * ``POST /api/v1/integration`` ``{"session", "madonvi", "service", ...}``, dispatching on ``service``:
   ``DongBoHoSoMC`` (``isUpdating``, ``data``), ``CapNhatTienDoHoSoMC`` (``data``), ``TraCuuHoSo``
   (``mahoso``), ``DanhSachHoSoThayDoi`` (``tu_ngay``, ``den_ngay``, ``cursor``, ``page_size``) and
-  ``LayDanhSachTTHC`` (nothing more: the procedure catalogue in force, ``[]`` when there is none).
+  ``LayDanhSachTTHC`` (nothing more: the procedures listed, from the catalogue in force or the
+  built-in one) and ``LayThuTuc`` (``maTTHC``: one procedure, as OpenCPS reads it; ``[]`` when
+  unlisted).
   The session may also come as ``Authorization: Bearer <session>``.
 
 Every answer is ``{"error_code", "message", "result"}``; a batch answers one outcome per item.
-Each record is validated against the contract's JSON Schema (``schemas/dvcqg.schema.json``), then
-checked for what its XML form could not carry (``gateway.sim.records.binding_problems``), and held
-complete. Lone surrogates (``"\\ud800"`` escapes) are refused: in the envelope the whole call (400),
-in a record that item.
+Each record is first normalised from the wire variants real clients send
+(``gateway.sim.tolerance``; not with ``--strict``), then validated against the contract's JSON
+Schema (``schemas/dvcqg.schema.json``), then checked for what its XML form could not carry
+(``gateway.sim.records.binding_problems``), and held complete. Lone surrogates (``"\\ud800"``
+escapes) are refused: in the envelope the whole call (400), in a record that item.
 """
 
 from __future__ import annotations
@@ -24,10 +27,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from gateway.sim.catalogue import procedure_record
 from gateway.sim.codes import CallRefused, ErrorCode
 from gateway.sim.portal import Portal
 from gateway.sim.records import binding_problems, complete
 from gateway.sim.service import Item, portal_time, summarize
+from gateway.sim.tolerance import national_procedure_code, normalise
 from gateway.sim.wire import answer, parse_json, parse_text_json, read_body, refusal, unicode_problem
 
 Document = dict[str, Any]
@@ -38,6 +43,7 @@ _ENVELOPE_KEYS = {
     "TraCuuHoSo": {"session", "madonvi", "service", "mahoso"},
     "DanhSachHoSoThayDoi": {"session", "madonvi", "service", "tu_ngay", "den_ngay", "cursor", "page_size"},
     "LayDanhSachTTHC": {"session", "madonvi", "service"},
+    "LayThuTuc": {"session", "madonvi", "service", "maTTHC"},
 }
 
 
@@ -52,6 +58,7 @@ class JsonApi:
             "TraCuuHoSo": self._look_up,
             "DanhSachHoSoThayDoi": self._changes,
             "LayDanhSachTTHC": self._procedures,
+            "LayThuTuc": self._procedure,
         }
 
     def routes(self) -> list[BaseRoute]:
@@ -164,6 +171,15 @@ class JsonApi:
         procedures = self._portal.service.procedures()
         return answer(ErrorCode.OK, f"{len(procedures)} procedure(s)", procedures)
 
+    def _procedure(self, document: Document) -> Response:
+        code = document.get("maTTHC")
+        if not isinstance(code, str):
+            raise CallRefused(ErrorCode.BAD_REQUEST, "maTTHC must be a string")
+        procedure = self._portal.service.procedure(national_procedure_code(code.strip()))
+        if procedure is None:
+            return answer(ErrorCode.OK, f"procedure {code} is not listed", [])
+        return answer(ErrorCode.OK, "found", [procedure_record(procedure)])
+
     # ---- helpers --------------------------------------------------------------------------
 
     def _batch(self, document: Document) -> list[Any]:
@@ -178,19 +194,28 @@ class JsonApi:
         return data
 
     def _item(self, value: Any, type_name: str) -> Item:
-        contract = self._portal.contract
-        ma = value.get("MaHoSo") if isinstance(value, dict) else None
-        # Echoed in the outcome: a code that is not text is shown escaped, never sent back as is.
-        ma_ho_so = ma.encode("utf-8", "backslashreplace").decode("utf-8") if isinstance(ma, str) else ""
-        problem = unicode_problem(value)
-        if problem:
-            return Item(ma_ho_so, None, (problem,))
-        violations = contract.json_violations(value, type_name) or binding_problems(
-            value, type_name, contract
-        )
-        if violations:
-            return Item(ma_ho_so, None, tuple(violations))
-        return Item(ma_ho_so, complete(value, type_name, contract))
+        return judge_item(self._portal, value, type_name)
+
+
+def judge_item(portal: Portal, value: Any, type_name: str) -> Item:
+    """One JSON record of a batch, judged: complete and valid (normalised first unless the portal
+    is strict), or refused with its violations. Shared by both JSON API generations."""
+    contract = portal.contract
+    ma = value.get("MaHoSo") if isinstance(value, dict) else None
+    # Echoed in the outcome: a code that is not text is shown escaped, never sent back as is.
+    ma_ho_so = ma.encode("utf-8", "backslashreplace").decode("utf-8") if isinstance(ma, str) else ""
+    problem = unicode_problem(value)
+    if problem:
+        return Item(ma_ho_so, None, (problem,))
+    tolerant = not portal.strict
+    if tolerant:
+        value = normalise(value, type_name, contract)
+    violations = contract.json_violations(value, type_name, tolerant=tolerant) or binding_problems(
+        value, type_name, contract
+    )
+    if violations:
+        return Item(ma_ho_so, None, tuple(violations))
+    return Item(ma_ho_so, complete(value, type_name, contract))
 
 
 def _check_envelope(document: Document, service: str, portal: Portal) -> None:

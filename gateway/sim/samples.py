@@ -55,6 +55,9 @@ def dossier(
                 "DuongDanTaiTepTin": f"https://files.example.invalid/{n}/{i}.pdf",
                 "IsDeleted": "0",
                 "DuocSoHoa": "1",
+                "DuocTaiSuDung": "",
+                "DuocLayTuKhoDMQG": "",
+                "MaKetQuaThayThe": "",
             }
             for i in range(3)
         ],

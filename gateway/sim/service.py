@@ -11,7 +11,8 @@ The transports parse and validate; this module decides each item's fate and keep
 * ``CapNhatTienDoHoSoMC`` (``add_history``): entries for a held dossier are appended; the same entry
   sent twice is stored once (and answered as accepted, so a retry is harmless).
 * ``TraCuuHoSo`` (``look_up``): the current record, or None.
-* ``LayDanhSachTTHC`` (``procedures``): the catalogue in force, empty when there is none.
+* ``LayDanhSachTTHC`` (``procedures``) and ``LayThuTuc`` (``procedure``): the catalogue in force,
+  or the built-in one when there is none (lookups only: it refuses no dossier).
 * ``DanhSachHoSoThayDoi`` (``changes``, our addition for reconciliation): codes of the dossiers whose
   content changed in a window, with status and content hash, paged by an opaque keyset cursor.
 
@@ -33,7 +34,7 @@ from zoneinfo import ZoneInfo
 import orjson
 import structlog
 
-from gateway.sim.catalogue import Catalogue
+from gateway.sim.catalogue import Catalogue, Procedure
 from gateway.sim.codes import CallRefused, ErrorCode
 from gateway.sim.contract import Violation
 from gateway.sim.faults import FaultInjector
@@ -97,7 +98,8 @@ def invalid_message(violations: Sequence[Violation]) -> str:
 
 class PortalService:
     """The operations, over one store, one fault injector (for accept-then-lose) and the procedure
-    catalogue in force (``catalogue()``, None when every well-formed code is accepted)."""
+    catalogue in force (``catalogue()``, None when every well-formed code is accepted); lookups
+    answer from ``listing()`` (that catalogue, or the built-in one)."""
 
     def __init__(
         self,
@@ -105,10 +107,12 @@ class PortalService:
         faults: FaultInjector,
         catalogue: Callable[[], Catalogue | None] = lambda: None,
         clock_us: Callable[[], int] = lambda: time.time_ns() // 1000,
+        listing: Callable[[], Catalogue | None] | None = None,
     ) -> None:
         self._store = store
         self._faults = faults
         self._catalogue = catalogue
+        self._listing = listing or catalogue
         self._clock_us = clock_us
 
     def sync_dossiers(self, madonvi: str, is_updating: bool, items: Sequence[Item]) -> list[Outcome]:
@@ -151,7 +155,7 @@ class PortalService:
         at = self._clock_us()
         blob = orjson.dumps(record)
         operation = "update" if is_updating else "insert"
-        if self._faults.lose():
+        if self._faults.lose(ma):
             # Accept-then-lose: the caller hears success, the store keeps only the evidence.
             tx.add_lost(ma, operation, blob, at)
             tx.count("lost")
@@ -200,9 +204,14 @@ class PortalService:
         return outcomes
 
     def procedures(self) -> list[dict[str, str]]:
-        """``LayDanhSachTTHC``: the procedures of the catalogue in force; empty when there is none."""
-        catalogue = self._catalogue()
+        """``LayDanhSachTTHC``: the procedures listed (the catalogue in force, else the built-in one)."""
+        catalogue = self._listing()
         return [] if catalogue is None else catalogue.to_json()
+
+    def procedure(self, ma_tthc: str) -> Procedure | None:
+        """``LayThuTuc``: the listed procedure of national code ``ma_tthc``, None when unlisted."""
+        catalogue = self._listing()
+        return None if catalogue is None else catalogue.find(ma_tthc)
 
     def look_up(self, ma_ho_so: str) -> Record | None:
         """``TraCuuHoSo``: the current record of a dossier, None when the portal does not hold it."""

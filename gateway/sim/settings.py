@@ -21,7 +21,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CONFIG = PROJECT_ROOT / "config.yaml"
+_PACKAGED = Path(__file__).resolve().parents[1] / "_data" / "config.yaml"  # an installed wheel's copy
+DEFAULT_CONFIG = _PACKAGED if _PACKAGED.is_file() else PROJECT_ROOT / "config.yaml"
 ENV_PREFIX = "DVCGW_SIM_"
 SECTION = "sim"
 

@@ -229,6 +229,17 @@ class SoapApi:
             return self._reply("TraCuuHoSoResponse", ErrorCode.OK, f"dossier {ma_ho_so} not found")
         reply = self._reply("TraCuuHoSoResponse", ErrorCode.OK, "found")
         record_to_xml(reply, "HoSo", record, "HoSo", self._contract)
+        # A record accepted in tolerant mode may lack a field the XSD requires (KenhThucHien, which
+        # older clients never send). No XSD-valid HoSo can carry it: an empty element breaks the
+        # field's pattern, a missing one the sequence. Say so, rather than answer invalid XML.
+        if not self._wrappers.validate(reply):
+            errors = [e.message for e in cast(Iterable[Any], self._wrappers.error_log)][:3]
+            raise CallRefused(
+                ErrorCode.NOT_EXPRESSIBLE,
+                f"dossier {ma_ho_so} is held in a form the SOAP binding cannot carry"
+                f" ({'; '.join(errors).replace(self._q, '')}): it was accepted from a client that"
+                " does not send every field this binding requires; look it up with the JSON API",
+            )
         return reply
 
     def _changes(self, operation: Element) -> Element:

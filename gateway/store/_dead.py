@@ -68,8 +68,8 @@ def states(connection: Connection, ids: Sequence[int], *, lock: bool = False) ->
     found: dict[int, MessageState] = {}
     for chunk in chunks(sorted(set(ids))):
         statement = select(messages.c.id, messages.c.state).where(among(connection, messages.c.id, chunk))
-        if lock:
-            statement = statement.with_for_update()
+        if lock:  # in id order, as every other writer of these rows (see lock_messages)
+            statement = statement.order_by(messages.c.id).with_for_update()
         found.update((row.id, MessageState(row.state)) for row in connection.execute(statement))
     return found
 

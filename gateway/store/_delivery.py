@@ -37,7 +37,7 @@ from sqlalchemy import (
     update,
 )
 
-from gateway.store._statements import OPEN, among, chunks, listed
+from gateway.store._statements import OPEN, among, chunks, listed, lock_dossiers, lock_messages
 from gateway.store.model import (
     FINAL_STATES,
     Decision,
@@ -75,9 +75,11 @@ def begin(
 ) -> list[DeliveryDecision]:
     """One decision per id, in order (see ``Store.begin_delivery``)."""
     wanted = list(dict.fromkeys(message_ids))
+    lock_messages(connection, wanted)
     found = _entries(connection, wanted)
     open_ids = [i for i in wanted if i in found and found[i].state not in FINAL_STATES]
     taken: dict[int, bool] = {}  # message id -> portal_known of its dossier
+    lock_dossiers(connection, sorted({found[i].ma_ho_so for i in open_ids}))
     lease = _lease_statement(connection.dialect.name)
     until = now + timedelta(seconds=lease_s)
     for chunk in chunks(open_ids):
@@ -115,7 +117,10 @@ def begin(
 
 def finish(connection: Connection, outcomes: Sequence[DeliveryOutcome], now: datetime) -> None:
     """Record how deliveries ended (see ``Store.finish_delivery``)."""
-    found = _entries(connection, list(dict.fromkeys(o.message_id for o in outcomes)))
+    ids = list(dict.fromkeys(o.message_id for o in outcomes))
+    lock_messages(connection, ids)
+    found = _entries(connection, ids)
+    lock_dossiers(connection, sorted({entry.ma_ho_so for entry in found.values()}))
     unknown = sorted({o.message_id for o in outcomes if o.message_id not in found})
     if unknown:
         log.warning("store.finish_unknown_messages", message_ids=unknown)

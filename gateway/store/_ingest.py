@@ -184,7 +184,8 @@ def _advance_latest(
             "portal_known": False,
             "updated_at": now,
         }
-        for code, (revision, message_id, source) in best.items()
+        # In code order: the order in which every writer locks dossier rows (see lock_messages).
+        for code, (revision, message_id, source) in sorted(best.items())
     ]
     connection.execute(statement, rows)
 

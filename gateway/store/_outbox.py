@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, or_, select, update
+from sqlalchemy import Connection, and_, or_, select, update
 
-from gateway.store._statements import among, chunks
+from gateway.store._statements import among, chunks, lock_messages
 from gateway.store.model import MessageState, OutboxItem
 from gateway.store.schema import messages
 
@@ -67,7 +67,7 @@ def claim(connection: Connection, limit: int, lease_s: float, now: datetime) -> 
 def mark_queued(connection: Connection, ids: Sequence[int], now: datetime) -> None:
     """PENDING → QUEUED, lease cleared; messages no longer PENDING keep their state."""
     for chunk in chunks(sorted(ids)):
-        _lock_in_id_order(connection, chunk)
+        lock_messages(connection, chunk)
         connection.execute(
             update(messages)
             .where(among(connection, messages.c.id, chunk), messages.c.state == PENDING)
@@ -78,7 +78,7 @@ def mark_queued(connection: Connection, ids: Sequence[int], now: datetime) -> No
 def release(connection: Connection, ids: Sequence[int]) -> None:
     """Clear the publish lease of PENDING messages."""
     for chunk in chunks(sorted(ids)):
-        _lock_in_id_order(connection, chunk)
+        lock_messages(connection, chunk)
         connection.execute(
             update(messages)
             .where(among(connection, messages.c.id, chunk), messages.c.state == PENDING)
@@ -98,7 +98,8 @@ def requeue(connection: Connection, ids: Sequence[int], reset_attempts: bool, no
         values["attempts"] = 0
     movable = [MessageState.QUEUED.value, MessageState.RETRYING.value, MessageState.DEAD.value]
     moved = 0
-    for chunk in chunks(ids):
+    for chunk in chunks(sorted(ids)):
+        lock_messages(connection, chunk)
         result = connection.execute(
             update(messages)
             .where(among(connection, messages.c.id, chunk), messages.c.state.in_(movable))
@@ -110,25 +111,18 @@ def requeue(connection: Connection, ids: Sequence[int], reset_attempts: bool, no
 
 def sweep_stuck(connection: Connection, older_than_s: float, now: datetime) -> int:
     """QUEUED or RETRYING messages not updated for ``older_than_s`` seconds → PENDING; how many."""
-    statement = (
-        update(messages)
-        .where(
-            messages.c.state.in_([MessageState.QUEUED.value, MessageState.RETRYING.value]),
-            messages.c.updated_at < now - timedelta(seconds=older_than_s),
-        )
-        .values(state=PENDING, publish_lease_until=None, updated_at=now)
+    stuck = and_(
+        messages.c.state.in_([MessageState.QUEUED.value, MessageState.RETRYING.value]),
+        messages.c.updated_at < now - timedelta(seconds=older_than_s),
     )
-    return connection.execute(statement).rowcount
-
-
-def _lock_in_id_order(connection: Connection, ids: Sequence[int]) -> None:
-    """On PostgreSQL, lock the rows in id order before a set update (which locks them in whatever
-    order it scans them), so that it never deadlocks with a worker recording outcomes in id order.
-    SQLite has one writer at a time and needs nothing."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(
-            select(messages.c.id)
-            .where(among(connection, messages.c.id, ids))
-            .order_by(messages.c.id)
-            .with_for_update()
+    ids = list(connection.execute(select(messages.c.id).where(stuck)).scalars())
+    moved = 0
+    for chunk in chunks(sorted(ids)):
+        lock_messages(connection, chunk)
+        statement = (
+            update(messages)
+            .where(among(connection, messages.c.id, chunk), stuck)  # still stuck once locked
+            .values(state=PENDING, publish_lease_until=None, updated_at=now)
         )
+        moved += connection.execute(statement).rowcount
+    return moved

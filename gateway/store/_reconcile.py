@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, exists, func, insert, select, text, update
 
-from gateway.store._statements import among, chunks, upsert
+from gateway.store._statements import among, chunks, lock_messages, upsert
 from gateway.store.model import (
     FindingRow,
     FindingTally,
@@ -286,14 +286,7 @@ def _repair(
     )
     sent: list[int] = []
     for chunk in chunks(ids):
-        if connection.dialect.name == "postgresql":
-            # In id order, as every other writer of these rows (see _outbox._lock_in_id_order).
-            connection.execute(
-                select(messages.c.id)
-                .where(among(connection, messages.c.id, chunk))
-                .order_by(messages.c.id)
-                .with_for_update()
-            )
+        lock_messages(connection, chunk)  # in id order, as every other writer of these rows
         result = connection.execute(
             update(messages)
             .where(

@@ -9,10 +9,11 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Table, any_, bindparam, literal
+from sqlalchemy import ColumnElement, Connection, Table, any_, bindparam, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from gateway.store.model import OPEN_STATES
+from gateway.store.schema import dossiers, messages
 
 T = TypeVar("T")
 # Ids or codes per list: far below SQLite's 32,766 and psycopg's 65,535 parameters per statement.
@@ -48,6 +49,35 @@ def listed(dialect: str, column: ColumnElement[T], name: str) -> ColumnElement[b
     if dialect == "postgresql":
         return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
     return column.in_(bindparam(name, expanding=True))
+
+
+def lock_messages(connection: Connection, ids: Sequence[int]) -> None:
+    """On PostgreSQL, lock these message rows in id order.
+
+    The store's writers take row locks in one order: message rows by id, then dossier rows by code
+    (``lock_dossiers``). A set-based UPDATE locks rows in whatever order it scans them, so each
+    writer locks first, in that order; otherwise two transactions deadlock (PostgreSQL aborts one).
+    SQLite has one writer at a time and needs nothing.
+    """
+    if connection.dialect.name == "postgresql" and ids:
+        connection.execute(
+            select(messages.c.id)
+            .where(among(connection, messages.c.id, sorted(ids)))
+            .order_by(messages.c.id)
+            .with_for_update()
+        )
+
+
+def lock_dossiers(connection: Connection, codes: Sequence[str]) -> None:
+    """On PostgreSQL, lock these dossier rows in code order (after any message rows; see
+    ``lock_messages``)."""
+    if connection.dialect.name == "postgresql" and codes:
+        connection.execute(
+            select(dossiers.c.ma_ho_so)
+            .where(among(connection, dossiers.c.ma_ho_so, sorted(codes)))
+            .order_by(dossiers.c.ma_ho_so)
+            .with_for_update()
+        )
 
 
 def upsert(connection: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:

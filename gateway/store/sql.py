@@ -31,14 +31,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
+import tenacity
 from sqlalchemy import URL, Connection, Engine, RowMapping, func, select
+from sqlalchemy.exc import DBAPIError
 
 from gateway.store import _dead, _delivery, _ingest, _outbox, _reconcile
 from gateway.store._engine import connected, create_store_engine, parse_url, shown, translated_errors
@@ -87,6 +89,17 @@ from gateway.store.schema import (
 log = structlog.get_logger(__name__)
 
 
+T = TypeVar("T")
+DEADLOCK_ATTEMPTS = 3
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
+
+
+def _deadlocked(exc: BaseException) -> bool:
+    """Whether ``exc`` is PostgreSQL aborting a transaction that may simply run again."""
+    cause = exc.__cause__
+    return isinstance(cause, DBAPIError) and getattr(cause.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
+
+
 class Store:
     """The gateway's message store on one database; one instance per thread (each daemon its own)."""
 
@@ -129,6 +142,21 @@ class Store:
         """The store's URL, without its password."""
         return shown(self._url)
 
+    def _transaction(self, doing: str, work: Callable[[Connection], T]) -> T:
+        """``work`` in one write transaction, run again (at most ``DEADLOCK_ATTEMPTS`` times in all)
+        when PostgreSQL aborts it as a deadlock or a serialization failure: the transaction rolled
+        back whole, so running it again is safe. The writers lock rows in one order
+        (``_statements.lock_messages``), so this is a backstop, not the plan."""
+        for attempt in tenacity.Retrying(
+            retry=tenacity.retry_if_exception(_deadlocked),
+            wait=tenacity.wait_random(0.01, 0.2),
+            stop=tenacity.stop_after_attempt(DEADLOCK_ATTEMPTS),
+            reraise=True,
+        ):
+            with attempt, self._write(doing) as connection:
+                return work(connection)
+        raise AssertionError("unreachable: tenacity either returns or raises")
+
     @contextmanager
     def _write(self, doing: str) -> Iterator[Connection]:
         """One write transaction (on SQLite it begins ``BEGIN IMMEDIATE``)."""
@@ -166,8 +194,9 @@ class Store:
         (revision, id) is larger. The file's row counts ``records`` (packets + rejected),
         ``packets`` (len(messages)), ``rejected``, and ``duplicates`` (packets stored before).
         """
-        with self._write("ingesting") as connection:
-            return _ingest.ingest(connection, file, messages, rejections, outcome, utc_now())
+        return self._transaction(
+            "ingesting", lambda c: _ingest.ingest(c, file, messages, rejections, outcome, utc_now())
+        )
 
     # -- outbox ---------------------------------------------------------------------------------
 
@@ -179,18 +208,15 @@ class Store:
         """
         if limit <= 0:
             return []
-        with self._write("claiming the outbox") as connection:
-            return _outbox.claim(connection, limit, lease_s, utc_now())
+        return self._transaction("claiming the outbox", lambda c: _outbox.claim(c, limit, lease_s, utc_now()))
 
     def mark_queued(self, ids: Sequence[int]) -> None:
         """The broker confirmed these messages: PENDING → QUEUED, lease cleared."""
-        with self._write("marking messages queued") as connection:
-            _outbox.mark_queued(connection, ids, utc_now())
+        self._transaction("marking messages queued", lambda c: _outbox.mark_queued(c, ids, utc_now()))
 
     def release_outbox(self, ids: Sequence[int]) -> None:
         """Publishing these failed: clear their lease so that the next claim takes them again."""
-        with self._write("releasing outbox leases") as connection:
-            _outbox.release(connection, ids)
+        self._transaction("releasing outbox leases", lambda c: _outbox.release(c, ids))
 
     def requeue(self, ids: Sequence[int], *, reset_attempts: bool = False) -> int:
         """Put QUEUED, RETRYING or DEAD messages back in the outbox (replay, repair); how many moved.
@@ -199,8 +225,9 @@ class Store:
         ``reset_attempts`` gives a replayed message a fresh retry budget (``attempts`` back to 0;
         the rows of its earlier attempts stay).
         """
-        with self._write("requeueing messages") as connection:
-            moved = _outbox.requeue(connection, ids, reset_attempts, utc_now())
+        moved = self._transaction(
+            "requeueing messages", lambda c: _outbox.requeue(c, ids, reset_attempts, utc_now())
+        )
         if moved:
             log.info("store.requeued", messages=moved)
         return moved
@@ -213,8 +240,9 @@ class Store:
         twice (harmless, since a second delivery is recognised, but wasted work). A message a
         worker is sending was touched by ``begin_delivery``.
         """
-        with self._write("sweeping stuck messages") as connection:
-            swept = _outbox.sweep_stuck(connection, older_than_s, utc_now())
+        swept = self._transaction(
+            "sweeping stuck messages", lambda c: _outbox.sweep_stuck(c, older_than_s, utc_now())
+        )
         if swept:
             log.warning("store.swept_stuck", messages=swept, older_than_s=older_than_s)
         return swept
@@ -230,8 +258,9 @@ class Store:
         expired: SEND (``update``: the portal already holds the dossier). Not the latest:
         SUPERSEDED (recorded now). The latest, but another worker holds the lease: DEFER.
         """
-        with self._write("beginning deliveries") as connection:
-            return _delivery.begin(connection, message_ids, lease_s, utc_now())
+        return self._transaction(
+            "beginning deliveries", lambda c: _delivery.begin(c, message_ids, lease_s, utc_now())
+        )
 
     def finish_delivery(self, outcomes: Sequence[DeliveryOutcome]) -> None:
         """Record how deliveries ended, in one transaction.
@@ -247,8 +276,7 @@ class Store:
         """
         if not outcomes:
             return
-        with self._write("finishing deliveries") as connection:
-            _delivery.finish(connection, outcomes, utc_now())
+        self._transaction("finishing deliveries", lambda c: _delivery.finish(c, outcomes, utc_now()))
 
     # -- dead letters and replay ---------------------------------------------------------------
 
@@ -270,8 +298,7 @@ class Store:
         """
         if not items:
             return []
-        with self._write("replaying dead messages") as connection:
-            done = _dead.replay(connection, items, utc_now())
+        done = self._transaction("replaying dead messages", lambda c: _dead.replay(c, items, utc_now()))
         log.info("store.replayed", messages=sum(1 for d in done if d.sent_id is not None))
         return done
 

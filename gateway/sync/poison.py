@@ -17,6 +17,7 @@ import structlog
 from gateway.broker import names
 from gateway.broker.consumer import Consumer, Delivery
 from gateway.broker.publisher import Outgoing
+from gateway.observe import metrics
 from gateway.store import DeliveryOutcome, MessageState, Result, Store
 from gateway.sync.headers import REASON
 
@@ -66,4 +67,5 @@ class PoisonDrain:
         self.consumer.ack(done)
         for outcome in outcomes:
             if str(outcome.message_id) in confirmed:
+                metrics.DEAD.labels("DeliveryLimit").inc()
                 log.error("poison message dead", message_id=outcome.message_id, reason="delivery_limit")

@@ -23,6 +23,7 @@ from gateway.broker import names
 from gateway.broker.publisher import BatchPublisher, Outgoing
 from gateway.config import Config
 from gateway.errors import BrokerUnavailable
+from gateway.observe import metrics
 from gateway.store import OutboxItem, Store
 from gateway.sync.headers import message_headers
 
@@ -69,6 +70,7 @@ class OutboxRelay:
             raise
         confirmed = [int(mid) for mid in result.confirmed]
         self.store.mark_queued(confirmed)
+        metrics.PUBLISHED.inc(len(confirmed))
         if result.failed:
             self.store.release_outbox([int(mid) for mid in result.failed])
             log.warning(

@@ -31,6 +31,7 @@ from gateway.broker.consumer import Consumer, Delivery
 from gateway.broker.publisher import Outgoing
 from gateway.config import Config
 from gateway.errors import BrokerUnavailable
+from gateway.observe import metrics
 from gateway.portal import PortalClient
 from gateway.store import Decision, DeliveryOutcome, Result, Store
 from gateway.sync.delivery import Job, Sent, deliver
@@ -184,6 +185,9 @@ class SyncWorker:
             self._defer(deferred)
         if done:
             self.consumer.ack(done)
+        superseded = sum(1 for d in decisions if d.decision is Decision.SUPERSEDED)
+        if superseded:
+            metrics.SUPERSEDED.inc(superseded)
         size = self.config.portal.batch_size
         return [jobs[i : i + size] for i in range(0, len(jobs), size)]
 
@@ -204,6 +208,7 @@ class SyncWorker:
             [DeliveryOutcome(mid, Result.DEFERRED, attempts, worker=self.name) for _, mid, attempts in moved]
         )
         self.consumer.ack(d.tag for d, _, _ in moved)
+        metrics.DEFERRED.inc(len(moved))
         for d, mid, _ in moved:
             log.info(
                 "delivery deferred", message_id=mid, ma_ho_so=d.headers.get("ma_ho_so"), worker=self.name
@@ -271,6 +276,7 @@ class SyncWorker:
             ]
         )
         self.consumer.ack(item.job.tag for item, _ in recorded)
+        _count(recorded, delays)
         for item, result in recorded:
             log.info(
                 "delivery",
@@ -284,6 +290,22 @@ class SyncWorker:
                 duration_ms=round(item.duration_ms, 1),
                 worker=self.name,
             )
+
+
+def _count(recorded: list[tuple[Sent, Result]], delays: Sequence[int]) -> None:
+    """The outcomes just recorded, in the daemon's metrics."""
+    acked = 0
+    for item, result in recorded:
+        error_class = item.error_class or metrics.NONE
+        if result is Result.ACKED:
+            acked += 1
+        elif result is Result.RETRY:
+            tier = names.retry_key_for_failure(item.job.attempt, delays).removeprefix("retry.")
+            metrics.RETRIED.labels(tier, error_class).inc()
+        elif result is Result.DEAD:
+            metrics.DEAD.labels(error_class).inc()
+    if acked:
+        metrics.ACKNOWLEDGED.inc(acked)
 
 
 def _reason(item: Sent, result: Result) -> str:

@@ -127,11 +127,30 @@ _TEXTS = ["", " ", "abc", "123", "a", "b", "x", "12", "n/a", "A B  C", "1.004889
 _MORE_TEXTS = [
     "2021-06-04T08:15:00+07:00",
     "04/06/2021",
+    "30/02/2021",
+    "1622769300",
+    "1622769300000",
+    "-99999999999",
+    "4102444800",
     "2099-01-01T00:00:00Z",
     "091203004567",
     "0100233488",
 ]
-_OTHERS = [None, 5, 0, True, 1.5, ["1"], ["1", "2"], {"#text": "12"}, {"@a": "1"}, {"k": 1}]
+_OTHERS = [
+    None,
+    5,
+    0,
+    True,
+    1.5,
+    1622769300000,
+    ["1"],
+    ["1", "2"],
+    {"#text": "12"},
+    {"@a": "1"},
+    {"k": 1},
+    {"k": 1, "v": "12"},
+    [{"k": "1", "v": "a"}, {"k": True, "v": "b"}, {"k": 0, "v": "c"}],
+]
 _VALUES = st.sampled_from([*_OTHERS, *_TEXTS, *_MORE_TEXTS])
 
 
@@ -139,12 +158,17 @@ _VALUES = st.sampled_from([*_OTHERS, *_TEXTS, *_MORE_TEXTS])
 def field_rules(draw: st.DrawFn) -> dict[str, Any]:
     """A rule of the mapping language, as YAML would hold it."""
     rule: dict[str, Any] = {}
-    origin = draw(st.sampled_from(["path", "path", "fan-out", "value"]))
+    origin = draw(st.sampled_from(["path", "path", "fan-out", "filter", "template", "value"]))
     if origin == "path":
         rule["path"] = "v"
-    elif origin == "fan-out":
-        rule["path"] = "vs[*]"
+    elif origin in ("fan-out", "filter"):
+        # A filter keeps the items of ``os`` whose ``k`` reads the text after "=".
+        rule["path"] = (
+            "vs[*]" if origin == "fan-out" else draw(st.sampled_from(["os[k=1].v", "os[k=true].v"]))
+        )
         rule["pick"] = draw(st.sampled_from(["first", "max", "min", "join"]))
+    elif origin == "template":
+        rule["template"] = draw(st.sampled_from(["{v}", "x-{v}", "{v}/{w}", "{{{v}}}", "{/v}{os.v}"]))
     else:
         rule["value"] = draw(_VALUES.filter(lambda v: not isinstance(v, list | dict)))
     if draw(st.booleans()):
@@ -152,7 +176,18 @@ def field_rules(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         rule["extract"] = draw(st.sampled_from(_PATTERNS))
     if draw(mutations.rarely(4)):
-        rule["date"] = draw(st.sampled_from(["iso", "dd/MM/yyyy"]))
+        rule["date"] = draw(
+            st.sampled_from(
+                [
+                    "iso",
+                    "dd/MM/yyyy",
+                    "epoch",
+                    "epoch-ms",
+                    ["epoch-ms", "epoch"],
+                    ["epoch", "dd/MM/yyyy", "iso"],
+                ]
+            )
+        )
         rule["not_future"] = draw(st.booleans())
     if draw(mutations.rarely(3)):
         rule["table"] = _TABLE
@@ -176,27 +211,58 @@ def rule_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @PROPERTIES
-@given(rule=field_rules(), value=_VALUES, values=st.lists(_VALUES, max_size=3))
+@given(
+    rule=field_rules(),
+    value=_VALUES,
+    values=st.lists(_VALUES, max_size=3),
+    other=_VALUES,
+    objects=st.one_of(_VALUES, st.lists(st.fixed_dictionaries({"k": _VALUES, "v": _VALUES}), max_size=3)),
+)
 # Where the two disagreed: a transform that empties the value, then a default (or required); an
 # extract group that takes no part in the match; a blank or null constant (an AssertionError when
 # the mapping was loaded).
-@example(rule={"path": "v", "transform": ["digits"], "default": "0"}, value="n/a", values=[])
-@example(rule={"path": "v", "transform": ["digits"], "required": True}, value="n/a", values=[])
-@example(rule={"path": "v", "extract": r"^(a)|b$", "default": "D"}, value="b", values=[])
-@example(rule={"path": "v", "extract": r"^(a)|b$", "date": "iso"}, value="b", values=[])
-@example(rule={"value": " ", "default": "0"}, value=None, values=[])
-@example(rule={"value": None, "required": True}, value=None, values=[])
+@example(
+    rule={"path": "v", "transform": ["digits"], "default": "0"},
+    value="n/a",
+    values=[],
+    other=None,
+    objects=None,
+)
+@example(
+    rule={"path": "v", "transform": ["digits"], "required": True},
+    value="n/a",
+    values=[],
+    other=None,
+    objects=None,
+)
+@example(
+    rule={"path": "v", "extract": r"^(a)|b$", "default": "D"}, value="b", values=[], other=None, objects=None
+)
+@example(
+    rule={"path": "v", "extract": r"^(a)|b$", "date": "iso"}, value="b", values=[], other=None, objects=None
+)
+@example(rule={"value": " ", "default": "0"}, value=None, values=[], other=None, objects=None)
+@example(rule={"value": None, "required": True}, value=None, values=[], other=None, objects=None)
+@example(rule={"template": "{v}/{w}", "required": True}, value="a", values=[], other=["x"], objects=None)
+@example(
+    rule={"path": "os[k=1].v", "pick": "first", "date": ["epoch-ms", "epoch"]},
+    value=None,
+    values=[],
+    other=None,
+    objects=[{"k": 1, "v": 1622769300}, {"k": "1", "v": "x"}],
+)
 def test_fast_path_and_rules_agree_on_every_combination_of_options(
-    rule_folder: Path, rule: dict[str, Any], value: Any, values: list[Any]
+    rule_folder: Path, rule: dict[str, Any], value: Any, values: list[Any], other: Any, objects: Any
 ) -> None:
-    file = rule_folder / "rule.yaml"
+    file = rule_folder / "t.yaml"
     file.write_text(
         "name: t\nsource: {kind: json}\nrevision: {path: u, date: iso}\n"
         f"dossier:\n  TrichYeuHoSo: {json.dumps(rule)}\n",
         encoding="utf-8",
     )
     mapping = load_mapping(file)
-    fast, slow = _both_ways(mapping, {"u": "2021-06-05T10:00:00+07:00", "v": value, "vs": values})
+    tree = {"u": "2021-06-05T10:00:00+07:00", "v": value, "vs": values, "w": other, "os": objects}
+    fast, slow = _both_ways(mapping, tree)
     assert fast == slow
     event("clean" if not slow.problems else "with problems")
 

@@ -99,6 +99,16 @@ def test_the_runner_holds_the_fast_path_to_the_rules(schemas: SchemaSet) -> None
     result = run_fixtures(drifting, FIXTURES / "igate-json", schemas)
     first = next(case for case in result.cases if case.name == "01-array-documented-example")
     assert any(
-        line.startswith("fast path and rules disagree: packets[0].HoSo.TenTTHC: expected")
+        line.startswith(
+            "fast path and rules disagree: packets[0] (000.00.22.H33-210604-0001).HoSo.TenTTHC: expected"
+        )
         for line in first.differences
     )
+
+
+def test_a_fixture_difference_names_the_dossier_code() -> None:
+    expected = {"packets": [{"HoSo": {"MaHoSo": "000.00.22.H33-210604-0005", "TenTTHC": "a"}}]}
+    actual = {"packets": [{"HoSo": {"MaHoSo": "000.00.22.H33-210604-0005", "TenTTHC": "b"}}]}
+    assert list(differences(expected, actual)) == [
+        'packets[0] (000.00.22.H33-210604-0005).HoSo.TenTTHC: expected "a", got "b"'
+    ]

@@ -15,7 +15,7 @@ from gateway.mapping import load_mapping
 from tests.mapping.mutations import PROPERTIES, slots
 
 HEADER = """\
-name: test
+name: m
 source:
   kind: json
 revision: {path: updatedAt, date: iso}
@@ -77,7 +77,7 @@ def test_repeated_field_without_each_is_refused(tmp_path: Path) -> None:
 
 def test_missing_section_is_refused(tmp_path: Path) -> None:
     file = tmp_path / "m.yaml"
-    file.write_text("name: x\nsource: {kind: json}\n", encoding="utf-8")
+    file.write_text("name: m\nsource: {kind: json}\n", encoding="utf-8")
     with pytest.raises(MappingError, match="missing required section 'revision'"):
         load_mapping(file)
 
@@ -103,7 +103,7 @@ def test_the_shipped_mappings_load(name: str) -> None:
 def _source_error(tmp_path: Path, source: str) -> MappingError:
     file = tmp_path / "m.yaml"
     file.write_text(
-        f"name: test\nsource:\n{source}revision: {{path: u, date: iso}}\ndossier:\n  MaHoSo: code\n",
+        f"name: m\nsource:\n{source}revision: {{path: u, date: iso}}\ndossier:\n  MaHoSo: code\n",
         encoding="utf-8",
     )
     with pytest.raises(MappingError) as info:
@@ -146,7 +146,7 @@ def test_a_csv_encoding_outside_the_allow_list_is_refused_with_its_line(
 def test_a_csv_encoding_on_the_allow_list_loads(tmp_path: Path, encoding: str) -> None:
     file = tmp_path / "m.yaml"
     file.write_text(
-        f"name: t\nsource: {{kind: csv, encoding: {encoding}}}\nrevision: u\ndossier:\n  MaHoSo: c\n",
+        f"name: m\nsource: {{kind: csv, encoding: {encoding}}}\nrevision: u\ndossier:\n  MaHoSo: c\n",
         encoding="utf-8",
     )
     assert load_mapping(file).source.encoding == encoding
@@ -204,13 +204,13 @@ def test_a_rule_option_of_the_wrong_shape_is_a_mapping_error_not_a_crash(
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ("name: t\nsource: {kind: [json]}\nrevision: u\ndossier: {MaHoSo: c}\n", "source kind must be json"),
+        ("name: m\nsource: {kind: [json]}\nrevision: u\ndossier: {MaHoSo: c}\n", "source kind must be json"),
         (
-            "name: t\nsource: {kind: json}\nrevision: u\ntables: [a]\ndossier: {MaHoSo: c}\n",
+            "name: m\nsource: {kind: json}\nrevision: u\ntables: [a]\ndossier: {MaHoSo: c}\n",
             "tables: must map",
         ),
         (
-            "name: t\nsource: {kind: json}\nrevision: u\ndossier: {MaTTHC: {path: c, extract: '[[a]'}}\n",
+            "name: m\nsource: {kind: json}\nrevision: u\ndossier: {MaTTHC: {path: c, extract: '[[a]'}}\n",
             "bad regular",
         ),
     ],
@@ -278,3 +278,27 @@ def test_a_shipped_mapping_with_any_value_replaced_loads_or_is_a_mapping_error(
         load_mapping(file)
     except MappingError as exc:
         assert exc.reason  # noqa: PT017 - the property: a MappingError, or nothing
+
+
+def test_every_load_error_of_a_mapping_is_reported_at_once_in_line_order(tmp_path: Path) -> None:
+    file = tmp_path / "m.yaml"
+    file.write_text(
+        "name: m\nsource: {kind: json, record_element: X}\nrevision: {path: u, date: isoo}\n"
+        "dossier:\n  MaHoSo: {path: code, requird: true}\n  Nope: x\n"
+        "  DanhSachLePhi:\n    each: fees\n    fields:\n      Gia: {path: 'a[*]'}\nbogus: 1\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(MappingError) as caught:
+        load_mapping(file)
+    lines = str(caught.value).splitlines()
+    assert [int(line.split(":")[1]) for line in lines] == [2, 3, 5, 6, 10, 11]
+    assert all(line.startswith(f"{file}:") for line in lines)
+
+
+def test_a_mapping_named_otherwise_than_its_file_is_refused(tmp_path: Path) -> None:
+    file = tmp_path / "copy-of-igate.yaml"
+    file.write_text(
+        "name: igate-json\nsource: {kind: json}\nrevision: u\ndossier:\n  MaHoSo: c\n", encoding="utf-8"
+    )
+    with pytest.raises(MappingError, match=r":1: name: 'igate-json' must be the file's name 'copy-of-igate'"):
+        load_mapping(file)

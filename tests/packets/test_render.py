@@ -92,3 +92,45 @@ def test_xml_is_written_in_schema_order(
 def test_vietnamese_text_survives_both_renderings(make_packet: Callable[..., DossierPacket]) -> None:
     packet = make_packet(ChuHoSo="Đặng Thị Ngọc Ánh")
     assert from_xml(etree.fromstring(to_xml_bytes(packet))).dossier["ChuHoSo"] == "Đặng Thị Ngọc Ánh"
+
+
+def test_the_fields_added_for_real_clients_survive_both_renderings(
+    schemas: SchemaSet, make_packet: Callable[..., DossierPacket]
+) -> None:
+    # Issue 8: filing place and date, refusal date, the applicant's document, the national
+    # databases checked, reuse flags of a document, a result code, a supplement round in full.
+    document = {
+        "TepDinhKemId": "f-9",
+        "TenTepDinhKem": "Tờ khai.pdf",
+        "DuocTaiSuDung": "1",
+        "DuocLayTuKhoDMQG": "1",
+        "MaKetQuaThayThe": "KQ-7",
+    }
+    packet = make_packet(
+        NoiNopHoSo="2",
+        NgayNopHoSo="20240105080000",
+        NgayTuChoi="20240106090000",
+        SoGiayToChuHoSo="001203000001",
+        DSKetNoiCSDL=[{"MaCSDL": "7"}],
+        TaiLieuNop=[document],
+        DanhSachGiayToKetQua=[{"GiayToId": "kq", "TenGiayTo": "GP.pdf", "MaGiayToKetQua": "KQ.1"}],
+        DanhSachHoSoBoSung=[
+            {
+                "HoSoBoSungId": "bs-1",
+                "NgayBoSung": "20240107090000",
+                "NguoiYeuCauBoSung": "Trần Thị Bình",
+                "NguoiTiepNhanBoSung": "Lê Văn Cường",
+                "ThongTinTiepNhan": "Đủ",
+                "DanhSachGiayToBoSung": [document],
+                "DanhSachLePhiBoSung": [{"MaPhiLePhi": "LP2", "Gia": 20000, "LoaiPhiLePhi": "2"}],
+            }
+        ],
+    )
+    assert schemas.json_violations(to_json(packet)) == []
+    assert schemas.xml_violations(to_xml(packet)) == []
+    back = from_xml(to_xml(packet))
+    assert back == packet
+    supplement = back.dossier["DanhSachHoSoBoSung"][0]
+    assert supplement["DanhSachLePhiBoSung"][0]["Gia"] == 20000
+    assert supplement["DanhSachGiayToBoSung"][0]["MaKetQuaThayThe"] == "KQ-7"
+    assert back.dossier["DSKetNoiCSDL"] == [{"MaCSDL": "7"}]

@@ -37,6 +37,28 @@ def _set(path: str, value: Any) -> Mutation:
 
 _DELETE = object()
 
+
+def _fill(path: str, **values: Any) -> Mutation:
+    """Set several fields of the record at ``path``."""
+
+    def mutate(doc: dict[str, Any]) -> None:
+        for name, value in values.items():
+            _set(f"{path}.{name}", value)(doc)
+
+    return mutate
+
+
+_SUPPLEMENT: dict[str, Any] = {
+    "HoSoBoSungId": "bs-1",
+    "NoiDungBoSung": "Bổ sung bản vẽ",
+    "NgayBoSung": "20210607090000",
+    "NguoiYeuCauBoSung": "Trần Thị Bình",
+    "NguoiTiepNhanBoSung": "Lê Văn Cường",
+    "ThongTinTiepNhan": "Đã nhận đủ",
+    "DanhSachGiayToBoSung": [{"TepDinhKemId": "b-1", "TenTepDinhKem": "Bản vẽ.pdf", "IsDeleted": "0"}],
+    "DanhSachLePhiBoSung": [{"MaPhiLePhi": "LP02", "Gia": 20000, "LoaiPhiLePhi": "2"}],
+}
+
 VALID: dict[str, Mutation] = {
     "the sample": lambda doc: None,
     "a leap day in a leap year": _set("HoSo.NgayTiepNhan", "20240229120000"),
@@ -51,8 +73,28 @@ VALID: dict[str, Mutation] = {
     ),
     "no identity at all": _set("HoSo.DinhDanhCHS", []),
     "a fee of zero": _set("HoSo.DanhSachLePhi.0.Gia", 0),
+    "the largest amount": _set("HoSo.DanhSachLePhi.0.Gia", 999_999_999_999),
     "an agency code of a ministry": _set("HoSo.MaHoSo", "000.00.01.G12-251231-12"),
     "an empty optional flag": _set("HoSo.HoSoCoThanhPhanSoHoa", ""),
+    # Fields real clients send that the record gained later (issue 8): all optional.
+    "where and when it was filed, refused, the applicant's document": _fill(
+        "HoSo",
+        NoiNopHoSo="2",
+        NgayNopHoSo="20210604080000",
+        NgayTuChoi="",
+        SoGiayToChuHoSo="091203004567",
+    ),
+    "national databases checked": _set("HoSo.DSKetNoiCSDL", [{"MaCSDL": "7"}, {"MaCSDL": "1"}]),
+    "a reused document taken from the national store": _fill(
+        "HoSo.TaiLieuNop.0", DuocTaiSuDung="2", DuocLayTuKhoDMQG="1", MaKetQuaThayThe="KQ-01"
+    ),
+    "a result document with its result code": _set(
+        "HoSo.DanhSachGiayToKetQua",
+        [{"GiayToId": "kq-1", "TenGiayTo": "Giấy phép.pdf", "MaGiayToKetQua": "KQ.1.004889"}],
+    ),
+    "a supplement round with who asked, who received, documents and fees": _set(
+        "HoSo.DanhSachHoSoBoSung", [_SUPPLEMENT]
+    ),
 }
 
 INVALID: dict[str, Mutation] = {
@@ -84,12 +126,47 @@ INVALID: dict[str, Mutation] = {
     "an identity of 11 digits": _set("HoSo.DinhDanhCHS.0.SoDinhDanh", "09120300456"),
     "identity kind 4": _set("HoSo.DinhDanhCHS.0.LoaiDinhDanh", "4"),
     "a negative fee": _set("HoSo.DanhSachLePhi.0.Gia", -1),
+    # JSON Schema alone counts 75000.0 as an integer; the XSD refuses its text (issue 9, item 5).
+    "a fee written with a fraction": _set("HoSo.DanhSachLePhi.0.Gia", 75000.0),
+    "a fee written with an exponent": _set("HoSo.DanhSachLePhi.0.Gia", 7.5e4),
+    "a fee over the largest amount": _set("HoSo.DanhSachLePhi.0.Gia", 10**12),
+    "a fee beyond 64 bits": _set("HoSo.DanhSachLePhi.0.Gia", 2**64),
+    "a supplement fee written with a fraction": _set(
+        "HoSo.DanhSachHoSoBoSung",
+        [{**_SUPPLEMENT, "DanhSachLePhiBoSung": [{"MaPhiLePhi": "LP", "Gia": 1.5, "LoaiPhiLePhi": "1"}]}],
+    ),
     "a file link that is not http(s)": _set("HoSo.TaiLieuNop.0.DuongDanTaiTepTin", "file:///etc/passwd"),
     "a flag of 2": _set("HoSo.TaiKhoanDuocXacThucVoiVNeID", "2"),
     "paid online 3": _set("HoSo.DuocThanhToanTrucTuyen", "3"),
     "a revision that is not a date": _set("Meta.Revision", "yesterday"),
     "a content hash that is not hex": _set("Meta.ContentHash", "z" * 64),
     "a field the schema does not know": _set("HoSo.MaBuuChinh", "70000"),
+    "a filing date that is not a date": _set("HoSo.NgayNopHoSo", "2021-06-04"),
+    "a refusal date of 31 June": _set("HoSo.NgayTuChoi", "20210631080000"),
+    "an applicant document number of 51 characters": _set("HoSo.SoGiayToChuHoSo", "9" * 51),
+    "a national database code of 101 characters": _set("HoSo.DSKetNoiCSDL", [{"MaCSDL": "7" * 101}]),
+    "21 national databases": _set("HoSo.DSKetNoiCSDL", [{"MaCSDL": str(i)} for i in range(21)]),
+    "reuse 3": _set("HoSo.TaiLieuNop.0.DuocTaiSuDung", "3"),
+    "taken from the national store True": _set("HoSo.TaiLieuNop.0.DuocLayTuKhoDMQG", "True"),
+    "deleted False (a wire variant the strict form refuses)": _set("HoSo.TaiLieuNop.0.IsDeleted", "False"),
+    "a supplement document with a link that is not http(s)": _set(
+        "HoSo.DanhSachHoSoBoSung",
+        [
+            {
+                **_SUPPLEMENT,
+                "DanhSachGiayToBoSung": [
+                    {"TepDinhKemId": "b", "TenTepDinhKem": "x.pdf", "DuongDanTaiTepTin": "ftp://x/y"}
+                ],
+            }
+        ],
+    ),
+    "a supplement fee of -1": _set(
+        "HoSo.DanhSachHoSoBoSung",
+        [{**_SUPPLEMENT, "DanhSachLePhiBoSung": [{"MaPhiLePhi": "LP", "Gia": -1, "LoaiPhiLePhi": "1"}]}],
+    ),
+    "a supplement requester of 256 characters": _set(
+        "HoSo.DanhSachHoSoBoSung", [{**_SUPPLEMENT, "NguoiYeuCauBoSung": "x" * 256}]
+    ),
 }
 
 
@@ -148,6 +225,11 @@ def test_schemas_refer_to_nothing_that_would_be_fetched() -> None:
     refs = re.findall(r'"\$ref": "([^"]*)"', (SCHEMA_DIR / JSON_SCHEMA_FILE).read_text(encoding="utf-8"))
     assert refs
     assert all(ref.startswith("#/") for ref in refs)
+
+
+def test_a_fractional_number_is_named_with_its_path(schemas: SchemaSet) -> None:
+    document, _ = _documents(INVALID["a fee written with a fraction"], schemas)
+    assert [v.path for v in schemas.json_violations(document)] == ["$.HoSo.DanhSachLePhi[0].Gia"]
 
 
 def test_json_schema_refuses_a_status_sent_as_a_number(schemas: SchemaSet) -> None:

@@ -56,6 +56,8 @@ def gateway_env(var: Path, store_url: str, prefix: str, portal_url: str, **extra
         "DVCGW_SYNC_LEASE_S": "15",
         "DVCGW_SYNC_MAX_ATTEMPTS": "30",
         "DVCGW_INTAKE_POLL_INTERVAL_S": "0.2",
+        # No web server: daemons of parallel tests would compete for its port (tests/observe test it).
+        "DVCGW_WEB_ENABLED": "false",
         **extra,
     }
 

@@ -45,6 +45,11 @@ EMPTY_DOSSIER: dict[str, Any] = {
     "DanhSachTepDinhKemKhac": [],
     "DanhSachHoSoBoSung": [],
     "DanhSachGiayToKetQua": [],
+    "NoiNopHoSo": "",
+    "NgayNopHoSo": "",
+    "NgayTuChoi": "",
+    "SoGiayToChuHoSo": "",
+    "DSKetNoiCSDL": [],
 }
 """A dossier (``HoSo``) with no value anywhere, in schema order: what completion starts from."""
 
@@ -72,9 +77,9 @@ def full_history_entry(record: dict[str, Any]) -> dict[str, Any]:
 
 
 SAMPLE_DOSSIER_HASHES = {
-    2: "caf0bdd83df6a6ff8016f940211fa52f916bc8bdc35c56ffd85753ae43d1a4a1",
-    10: "67299f5151de182c0cfa5845763a9e397d531310245db8f978d87054c13ad2f8",
-    40: "a03b127ce9507b8c7e147ed0caba4af5da80e32b77efcd177baf208f60db7d50",
+    2: "89db8a0ec9035bb681f5f5257e6fac8f888865d844b3fec800598d2d4b523f3e",
+    10: "03953ff946c3bac64ccec65ce39b9d4ce8bef63dcf28ac746467e218ad6f358f",
+    40: "513c18cc4d036b3aeb4df2a307d0e6003f555b22300b0da2fa845f7d2d850668",
 }
 """Known answers: ``MaBam`` of ``samples.dossier(n)`` (status "2", revision 0) held complete.
 

@@ -13,13 +13,15 @@ import pytest
 
 from gateway.sim import samples
 from gateway.sim.app import create_app
-from gateway.sim.catalogue import CatalogueError, load_catalogue, parse_catalogue
+from gateway.sim.catalogue import DEFAULT_PROCEDURES, CatalogueError, load_catalogue, parse_catalogue
 from gateway.sim.contract import Contract
 from gateway.sim.process import SimProcess
 from gateway.sim.settings import SimSettings
 
 LISTED = "1.004889"  # the procedure of every sample dossier
 UNLISTED = "2.000123"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
 CATALOGUE = [
     {
         "MaTTHC": LISTED,
@@ -123,12 +125,81 @@ def test_an_empty_catalogue_refuses_every_dossier(sim_client):
     assert outcome_codes(sim_client.sync([samples.dossier(9)])) == [4]
 
 
-def test_laydanhsachtthc_lists_the_catalogue_in_force_and_nothing_without_one(sim_client):
-    none = sim_client.procedures().json()
-    assert (none["error_code"], none["result"]) == (0, [])
+def test_laydanhsachtthc_lists_the_catalogue_in_force_and_the_built_in_one_without(sim_client):
+    built_in = sim_client.procedures().json()
+    assert built_in["error_code"] == 0
+    assert {p["MaTTHC"] for p in built_in["result"]} == fixture_procedure_codes()
     sim_client.set_catalogue(CATALOGUE)
     listed = sim_client.procedures().json()
     assert (listed["error_code"], listed["result"]) == (0, CATALOGUE)
+
+
+def fixture_procedure_codes() -> set[str]:
+    """Every national procedure code of the packets the fixtures expect."""
+    codes = set()
+    for expected in FIXTURES.glob("*/*/expected.json"):
+        codes |= {p["HoSo"]["MaTTHC"] for p in json.loads(expected.read_text("utf-8"))["packets"]}
+    return codes
+
+
+def test_the_built_in_catalogue_names_every_procedure_of_the_fixtures_as_they_do():
+    names: dict[str, set[str]] = {}
+    for expected in FIXTURES.glob("*/*/expected.json"):
+        for packet in json.loads(expected.read_text("utf-8"))["packets"]:
+            if packet["HoSo"]["TenTTHC"]:
+                names.setdefault(packet["HoSo"]["MaTTHC"], set()).add(packet["HoSo"]["TenTTHC"])
+    built_in = {p["MaTTHC"]: p for p in DEFAULT_PROCEDURES}
+    assert set(built_in) == fixture_procedure_codes()
+    for code, seen in names.items():
+        assert built_in[code]["TenTTHC"] in seen
+
+
+def test_the_built_in_catalogue_refuses_no_dossier(sim_client):
+    # Lookups answer from it; only a catalogue given at start or PUT refuses unlisted procedures.
+    assert sim_client.catalogue() is None
+    assert outcome_codes(sim_client.sync([of_procedure(31, "9.999999")])) == [0]
+
+
+def test_laythutuc_answers_one_procedure_in_the_shape_opencps_reads(sim_client):
+    response = sim_client.call("LayThuTuc", maTTHC="1.001193")
+    body = response.json()
+    assert (response.status_code, body["error_code"]) == (200, 0)
+    [procedure] = body["result"]
+    assert procedure["MATTHC"] == "1.001193"
+    assert procedure["TENTTHC"] == "Đăng ký khai sinh"
+    assert procedure["LINHVUCTHUCHIEN"][0] == {"MALINHVUC": "G09-TP03", "TENLINHVUC": "Hộ tịch"}
+    assert procedure["TRANGTHAI"] == 1
+
+
+def test_laythutuc_takes_the_provincial_form_of_a_code(sim_client):
+    body = sim_client.call("LayThuTuc", maTTHC="1.004889.000.00.00.H33").json()
+    assert [p["MATTHC"] for p in body["result"]] == ["1.004889"]
+
+
+def test_laythutuc_answers_an_empty_result_for_an_unlisted_or_blank_code(sim_client):
+    for code in ("9.999999", ""):
+        body = sim_client.call("LayThuTuc", maTTHC=code).json()
+        assert (body["error_code"], body["result"]) == (0, [])
+
+
+def test_laythutuc_answers_from_the_catalogue_in_force_with_an_empty_sector_when_it_has_none(sim_client):
+    sim_client.set_catalogue(CATALOGUE)
+    listed = sim_client.call("LayThuTuc", maTTHC="1.001612").json()["result"]
+    assert listed == [
+        {
+            "MATTHC": "1.001612",
+            "TENTTHC": "",
+            "LINHVUCTHUCHIEN": [{"MALINHVUC": "", "TENLINHVUC": ""}],
+            "TRANGTHAI": 1,
+        }
+    ]
+    assert sim_client.call("LayThuTuc", maTTHC="1.001193").json()["result"] == []
+
+
+def test_laythutuc_needs_a_live_session_and_a_text_code(sim_client):
+    assert sim_client.call("LayThuTuc", session="forged", maTTHC="1.004889").status_code == 401
+    response = sim_client.call("LayThuTuc", maTTHC=1004889)
+    assert (response.status_code, response.json()["error_code"]) == (400, 20)
 
 
 def test_laydanhsachtthc_needs_a_live_session(sim_client):

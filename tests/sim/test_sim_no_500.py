@@ -2,7 +2,8 @@
 
 Run against the real ASGI application (httpx's ASGI transport, from a loopback address so that the
 ``/_sim/`` routes answer too): arbitrary JSON on every JSON endpoint, arbitrary bytes and
-envelopes on the SOAP endpoint (Hypothesis, fixed seed, bounded examples), and the lone
+envelopes on the SOAP endpoint, arbitrary JSON and almost-right record arrays on the coordination
+routes (``/api/dieuphoi/*``) (Hypothesis, fixed seed, bounded examples), and the lone
 surrogates, invalid UTF-8, non-object bodies and oversized bodies that used to crash it.
 """
 
@@ -36,6 +37,7 @@ PROPERTIES = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 SERVICES = ["DongBoHoSoMC", "CapNhatTienDoHoSoMC", "TraCuuHoSo", "DanhSachHoSoThayDoi", "LayDanhSachTTHC"]
+COORDINATION = ["/api/dieuphoi/ThemMoiHoSo", "/api/dieuphoi/CapNhatHoSo", "/api/dieuphoi/DongBoTienTrinh"]
 
 
 class Sim:
@@ -150,15 +152,35 @@ def test_any_integration_call_with_a_live_session_gets_an_answer_below_500(sim, 
 
 
 @PROPERTIES
+@given(document=JSON, path=st.sampled_from(COORDINATION))
+def test_any_json_on_the_coordination_endpoints_gets_an_answer_below_500(sim, document, path):
+    answered(sim.post_json(path, document))
+
+
+@PROPERTIES
+@given(records=st.lists(mutated_records() | JSON, min_size=1, max_size=4), path=st.sampled_from(COORDINATION))
+def test_any_array_of_almost_right_records_on_the_coordination_endpoints_gets_an_answer_below_500(
+    sim, records, path
+):
+    answered(sim.post_json(path, records))
+
+
+@PROPERTIES
 @given(document=JSON, path=st.sampled_from(["/_sim/faults", "/_sim/catalogue"]))
 def test_any_json_on_the_control_api_gets_an_answer_below_500(sim, document, path):
     answered(sim.post_json(path, document, method="PUT"))
 
 
 @PROPERTIES
+@given(codes=JSON | st.lists(TEXT, max_size=4))
+def test_any_lose_codes_on_the_faults_endpoint_get_an_answer_below_500(sim, codes):
+    answered(sim.post_json("/_sim/faults", {"lose_codes": codes}, method="PUT"))
+
+
+@PROPERTIES
 @given(body=st.binary(max_size=200))
 def test_any_bytes_on_any_endpoint_get_an_answer_below_500(sim, body):
-    for path in ("/api/v1/login", "/api/v1/integration", "/soap"):
+    for path in ("/api/v1/login", "/api/v1/integration", "/soap", *COORDINATION):
         answered(sim.request("POST", path, content=body))
 
 

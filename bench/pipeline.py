@@ -136,21 +136,24 @@ def _children(ppid: int) -> list[int]:
     return [pid for _, pid in sorted(found)]
 
 
-def daemon_tree(supervisor: int) -> list[tuple[str, int]]:
-    """(role, pid) of the supervisor and its children. The supervisor starts the intake first and
-    then worker-1 … worker-N (``gateway.daemon.supervisor.run_daemon``), so start order names them;
-    multiprocessing's resource tracker is recognised by its command line."""
+def daemon_tree(supervisor: int, workers: int) -> list[tuple[str, int]]:
+    """(role, pid) of the supervisor and its children. The supervisor starts them in the order of
+    ``CHILD_ROLES`` with its ``workers`` in place of ``worker`` (``gateway.daemon.supervisor``), so
+    start order names them; multiprocessing's resource tracker is recognised by its command line."""
     tree = [("supervisor", supervisor)]
-    workers = 0
-    for pid in _children(supervisor):
-        if "resource_tracker" in _cmdline(pid):
-            tree.append(("resource-tracker", pid))
-        elif not any(role == "intake" for role, _ in tree):
-            tree.append(("intake", pid))
-        else:
-            workers += 1
-            tree.append((f"worker-{workers}", pid))
+    others = [pid for pid in _children(supervisor) if "resource_tracker" not in _cmdline(pid)]
+    tree += [("resource-tracker", pid) for pid in _children(supervisor) if pid not in others]
+    roles = [
+        name
+        for role in CHILD_ROLES
+        for name in ([f"worker-{i}" for i in range(1, workers + 1)] if role == "worker" else [role])
+    ]
+    tree += list(zip(roles, others, strict=False))
     return tree
+
+
+# The daemon's children in the order it starts them (the web server with the default web.enabled).
+CHILD_ROLES = ("intake", "outbox", "worker", "web")
 
 
 def sample(tree: Sequence[tuple[str, int]]) -> list[ProcSample]:
@@ -521,7 +524,7 @@ def run_once(plan: Plan) -> RunResult:
             databases = pids_named("postgres") if plan.postgres else []
             peers = [*brokers, *databases, *([sim_process] if sim_process else [])]
             base = {pid: cpu_seconds(pid) for pid in peers}
-            tree = daemon_tree(daemon.pid)
+            tree = daemon_tree(daemon.pid, plan.workers)
             before = {s.role: s.cpu_s for s in sample(tree)}
             ticks, load = machine_ticks(), os.getloadavg()[0]
             started = time.monotonic()
@@ -531,7 +534,9 @@ def run_once(plan: Plan) -> RunResult:
             busy, total = (now - then for now, then in zip(machine_ticks(), ticks, strict=True))
             result.machine_busy, result.load = busy / total if total else 0.0, (load, os.getloadavg()[0])
             # Peak RSS and CPU of every gateway process, just before stopping it.
-            result.processes = sample(daemon_tree(daemon.pid) if daemon.poll() is None else tree)
+            if daemon.poll() is None:
+                tree = daemon_tree(daemon.pid, plan.workers)
+            result.processes = sample(tree)
             result.cpu_during = {s.role: s.cpu_s - before.get(s.role, 0.0) for s in result.processes}
             result.broker_cpu_s = sum(cpu_seconds(pid) - base[pid] for pid in brokers)
             result.broker_restarted = set(brokers) != set(broker_pids())

@@ -83,11 +83,22 @@ def _mask(match: re.Match[str]) -> str:
     return f"{name}{REDACTED}" if name else REDACTED
 
 
+# Values that hold nothing to mask, recognised whole by a pattern that fails fast: the instants
+# structlog stamps and dossier codes (``<agency>-<yyMMdd>-<serial>``), one of each on every
+# delivery line, each new, so neither the cache below nor skipping ``_TEXT`` would otherwise help.
+_PLAIN = re.compile(
+    r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)?"
+    r"|[0-9A-Z]{3}\.[0-9A-Z]{2}\.[0-9A-Z]{2}\.[GH][0-9]{2}-\d{6}-\d{1,10}"
+)
+
+
 def _scrub_text(value: str) -> str:
     # Short strings repeat (event names, outcomes, error classes, workers): remember their verdict.
     if len(value) <= _CACHED_LEN:
         known = _scrubbed.get(value)
         if known is None:
+            if _PLAIN.fullmatch(value):
+                return value
             if len(_scrubbed) >= _CACHE_MAX:
                 _scrubbed.clear()
             known = _scrubbed[value] = _TEXT.sub(_mask, value)

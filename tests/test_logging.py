@@ -9,7 +9,7 @@ import re
 import pytest
 import structlog
 
-from gateway.logging import LEVEL_VARIABLE, REDACTED, configure, redact
+from gateway.logging import LEVEL_VARIABLE, REDACTED, configure, redact, redact_text
 
 
 def test_sensitive_keys_are_masked() -> None:
@@ -127,3 +127,17 @@ def test_the_level_comes_from_the_environment_when_not_given(
         structlog.reset_defaults()
         logging.getLogger().handlers.clear()
     assert "shown at debug" in output
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("000.00.22.H33-210604-000591", "000.00.22.H33-210604-000591"),
+        ("2026-11-30T16:14:03.498510Z", "2026-11-30T16:14:03.498510Z"),
+        # Shaped like a dossier code, but a citizen ID where the agency belongs: masked.
+        ("091203004567-210604-1", f"{REDACTED}-210604-1"),
+        ("000.00.22.H33-0912345678-1", f"000.00.22.H33-{REDACTED}-1"),
+    ],
+)
+def test_instants_and_dossier_codes_pass_whole_and_nothing_else_does(text: str, expected: str) -> None:
+    assert redact_text(text) == expected

@@ -1,5 +1,5 @@
-"""What each child process of the daemon does: the intake (with the outbox relay), a sync worker, or
-the web server.
+"""What each child process of the daemon does: the intake, the outbox (relay, poison drain and
+reconciliation schedule), a sync worker, or the web server.
 
 Each role owns its connections (one store connection and one broker connection per thread; pika
 connections are never shared across threads), runs until its stop event is set, and reconnects
@@ -65,11 +65,14 @@ def _essential(
         os._exit(70)
 
 
-def run_intake(config: Config, stop: threading.Event) -> None:
-    """Watch the inbox of every mapping and ingest each file; the outbox relay, the poison drain and
-    the reconciliation schedule (``reconcile.interval_min``) run beside it."""
+def run_outbox(config: Config, stop: threading.Event) -> None:
+    """The outbox relay (publishes the store's pending messages), with the poison drain and the
+    reconciliation schedule (``reconcile.interval_min``) beside it.
+
+    A process apart from the intake: translating a file holds the interpreter's lock for seconds,
+    and a relay sharing it would leave the workers waiting for messages the store already holds.
+    """
     helpers = [
-        threading.Thread(target=_essential, args=(run_relay, config, stop), name="relay", daemon=True),
         threading.Thread(
             target=_essential, args=(run_poison_drain, config, stop), name="poison", daemon=True
         ),
@@ -81,6 +84,13 @@ def run_intake(config: Config, stop: threading.Event) -> None:
         )
     for thread in helpers:
         thread.start()
+    run_relay(config, stop)
+    for thread in helpers:
+        thread.join()
+
+
+def run_intake(config: Config, stop: threading.Event) -> None:
+    """Watch the inbox of every mapping and ingest each file into the store."""
     # The configured mappings folder first, then the mappings shipped with the package.
     sources = packaged.mapping_names(config.paths.mappings)
     schemas = SchemaSet()
@@ -115,8 +125,6 @@ def run_intake(config: Config, stop: threading.Event) -> None:
                     stop.wait(config.intake.poll_interval_s)
 
     reconnecting(stop, session)
-    for thread in helpers:
-        thread.join()
 
 
 def run_relay(config: Config, stop: threading.Event) -> None:

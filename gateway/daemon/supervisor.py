@@ -2,9 +2,10 @@
 
 Children (``multiprocessing`` spawn, so nothing is inherited but the configuration):
 
-- ``intake``: watches ``<var>/inbox/<source>/``, ingests files into the store; its ``relay`` thread
-  publishes the store's pending messages to RabbitMQ; its ``reconcile`` thread compares the portal
-  with the store every ``reconcile.interval_min`` minutes and repairs (``gateway.reconcile``);
+- ``intake``: watches ``<var>/inbox/<source>/``, ingests files into the store;
+- ``outbox``: the relay publishes the store's pending messages to RabbitMQ; its ``poison`` thread
+  records what the broker gave up on; its ``reconcile`` thread compares the portal with the store
+  every ``reconcile.interval_min`` minutes and repairs (``gateway.reconcile``);
 - ``worker-1`` … ``worker-N``: sync workers, each a process of its own (both cores are used, and a
   crash of one loses only its unacknowledged deliveries, which the broker redelivers);
 - ``web`` (unless ``web.enabled`` is false): the web server on ``web.host``:``web.port``, loopback
@@ -90,7 +91,8 @@ def run_daemon(config: Config, workers: int) -> None:
     # Before any child starts: they inherit the folder's name and count into it.
     metrics = multiproc.prepare(config.paths.var)
     context = multiprocessing.get_context("spawn")
-    children = [_Child("intake", "intake")] + [_Child("worker", f"worker-{i}") for i in range(1, workers + 1)]
+    children = [_Child("intake", "intake"), _Child("outbox", "outbox")]
+    children += [_Child("worker", f"worker-{i}") for i in range(1, workers + 1)]
     if config.web.enabled:
         children.append(_Child("web", "web"))
     log.info(
@@ -154,6 +156,8 @@ def child_main(role: str, config: Config, name: str) -> None:
     try:
         if role == "intake":
             roles.run_intake(config, stop)
+        elif role == "outbox":
+            roles.run_outbox(config, stop)
         elif role == "web":
             roles.run_web(config, stop)
         else:

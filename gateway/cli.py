@@ -450,11 +450,18 @@ def mapping_test(obj: Context, names: tuple[str, ...], update: bool) -> None:
     epilog="""\b
 Examples:
   dvcgw demo
+  dvcgw demo --keep        # then open the operator console and /metrics; Ctrl-C stops it
   make demo
 """
 )
+@click.option(
+    "--keep",
+    is_flag=True,
+    help="After the summary, leave the simulator and the daemon running (metrics, health checks, "
+    "operator console) until Ctrl-C.",
+)
 @click.pass_obj
-def demo(obj: Context) -> None:
+def demo(obj: Context, keep: bool) -> None:
     """Run the whole path once: portal simulator + daemon + the sample exports of every mapping.
 
     Starts a portal simulator and the daemon (SQLite store under var/demo/, local RabbitMQ,
@@ -465,7 +472,7 @@ def demo(obj: Context) -> None:
     """
     from gateway.demo import run_demo
 
-    sys.exit(run_demo(obj.config, obj.mapping_names()))
+    sys.exit(run_demo(obj.config, obj.mapping_names(), keep=keep))
 
 
 @main.command(

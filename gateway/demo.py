@@ -13,6 +13,7 @@ bad records on purpose: their rejections are expected, counted and explained, ne
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -41,13 +42,18 @@ from gateway.reconcile.run import Reconciler, RunRequest
 from gateway.reconcile.window import Window
 from gateway.sim.process import SimProcess
 from gateway.store import MessageState, Store
+from gateway.web.console.auth import PASSWORD_ENV
 
 DEADLINE_S = 180.0
 _OPEN = (MessageState.PENDING, MessageState.QUEUED, MessageState.RETRYING)
 
 
-def run_demo(config: Config, names: list[str]) -> ExitCode:
-    """Run the demo; the exit code for the command (3 when RabbitMQ is unreachable)."""
+def run_demo(config: Config, names: list[str], *, keep: bool = False) -> ExitCode:
+    """Run the demo; the exit code for the command (3 when RabbitMQ is unreachable).
+
+    ``keep``: after the summary, leave the simulator and the daemon running (its metrics, health
+    checks and operator console on ``web.host``:``web.port``) until Ctrl-C.
+    """
     console = Console(stderr=True)
     var = config.paths.var / "demo"
     shutil.rmtree(var, ignore_errors=True)  # the demo's own state of an earlier run
@@ -73,21 +79,24 @@ def run_demo(config: Config, names: list[str]) -> ExitCode:
         for file in sorted(case.glob("input*"))
     ]
     started = time.monotonic()
+    password = os.environ.get(PASSWORD_ENV) or (secrets.token_urlsafe(12) if keep else None)
     with SimProcess(var / "portal-sim.sqlite3", env=_sim_env(config)) as sim:
         console.print(f"portal simulator at {sim.base_url}")
-        daemon = _start_daemon(config, sim.base_url, var / "daemon.log")
+        daemon = _start_daemon(config, sim.base_url, var / "daemon.log", password)
         try:
             _drop_files(config, inputs)
             console.print(f"{len(inputs)} sample export files dropped into {var / 'inbox'}")
             settled = _wait(config, console, inputs, daemon)
+            stats = httpx.get(f"{sim.base_url}/_sim/stats", timeout=5).json()
+            elapsed = time.monotonic() - started
+            report = _reconcile(config, sim.base_url, var) if settled else None
+            code = _summary(config, console, stats, elapsed, settled)
+            if report is not None:
+                code = _reconciled(report, var, code)
+            if keep:
+                _keep_running(config, sim.base_url, daemon, password)
         finally:
             _stop(daemon)
-        stats = httpx.get(f"{sim.base_url}/_sim/stats", timeout=5).json()
-        elapsed = time.monotonic() - started
-        report = _reconcile(config, sim.base_url, var) if settled else None
-    code = _summary(config, console, stats, elapsed, settled)
-    if report is not None:
-        code = _reconciled(report, var, code)
     connection = connect(broker)
     try:
         topology.delete(connection.channel())
@@ -130,11 +139,31 @@ def _reconciled(report: Report, var: Path, code: ExitCode) -> ExitCode:
     return ExitCode.REJECTED if report.drift else code
 
 
+def _keep_running(
+    config: Config, portal_url: str, daemon: subprocess.Popen[bytes], password: str | None
+) -> None:
+    """Say where to look, then wait for Ctrl-C (or for the daemon to stop)."""
+    web = f"http://{config.web.host}:{config.web.port}"
+    click.echo("")
+    click.echo("the demo keeps running (Ctrl-C stops it):")
+    if config.web.enabled:
+        click.echo(f"  operator console   {web}/console/   (any name; password: {password})")
+        click.echo(f"  metrics, health    {web}/metrics   {web}/healthz   {web}/readyz")
+    click.echo(f"  portal simulator   {portal_url}/_sim/stats")
+    click.echo(f"  command line       DVCGW_PATHS_VAR={config.paths.var} dvcgw dead list")
+    try:
+        daemon.wait()
+    except KeyboardInterrupt:
+        click.echo("stopping the demo", err=True)
+
+
 def _sim_env(config: Config) -> dict[str, str]:
     return {"DVCGW_SIM_USERNAME": config.sim.username, "DVCGW_SIM_PASSWORD": config.sim.password}
 
 
-def _start_daemon(config: Config, portal_url: str, log_path: Path) -> subprocess.Popen[bytes]:
+def _start_daemon(
+    config: Config, portal_url: str, log_path: Path, password: str | None
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "DVCGW_PATHS_VAR": str(config.paths.var),
@@ -143,6 +172,7 @@ def _start_daemon(config: Config, portal_url: str, log_path: Path) -> subprocess
         "DVCGW_PORTAL_URL": portal_url,
         "DVCGW_PORTAL_USERNAME": config.sim.username,
         "DVCGW_PORTAL_PASSWORD": config.sim.password,
+        **({PASSWORD_ENV: password} if password else {}),
     }
     log = log_path.open("ab")
     return subprocess.Popen(

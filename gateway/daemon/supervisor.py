@@ -40,7 +40,7 @@ from gateway.broker.topology import Topology
 from gateway.config import Config
 from gateway.errors import PortalError
 from gateway.observe import multiproc
-from gateway.portal import make_client
+from gateway.observe.probe import probe_portal
 from gateway.store import Store
 from gateway.web.serve import check_web
 
@@ -73,11 +73,7 @@ def preflight(config: Config) -> None:
     finally:
         connection.close()
     try:
-        client = make_client(config.portal)
-        try:
-            client.lookup("000.00.00.H00-000101-0000")
-        finally:
-            client.close()
+        probe_portal(config.portal)  # as the API generation allows (gateway.observe.probe)
     except PortalError as exc:
         log.warning("the portal is not answering; messages will wait in the retry tiers", error=str(exc))
 

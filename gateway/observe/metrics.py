@@ -2,7 +2,7 @@
 
 Counters and histograms updated where the work happens: the intake (records in), the outbox relay
 (published), the sync workers (portal calls, acknowledged, retried, dead, superseded), the poison
-drain (dead after the delivery limit), reconciliation (runs). In the daemon they are kept in
+drain (dead after the delivery limit), reconciliation (runs, portal calls). In the daemon they are kept in
 prometheus_client's multiprocess mode (``gateway.observe.multiproc``): each child process writes
 its values to files under ``<var>/metrics/``, and the ``web`` child sums them at every scrape.
 Outside the daemon (``dvcgw ingest``, tests) they simply count in memory and nobody reads them.
@@ -69,12 +69,12 @@ SUPERSEDED = Counter(
 )
 PORTAL_CALLS = Counter(
     "dvcgw_portal_calls",
-    "Portal calls of the sync workers per operation and outcome (ok, or the error class).",
+    "Portal calls of the sync workers and reconciliation per operation and outcome (ok, or the error class).",
     ["operation", "outcome"],
 )
 PORTAL_CALL_SECONDS = Histogram(
     "dvcgw_portal_call_duration_seconds",
-    "Duration of one portal call of a sync worker, the client's short retries included.",
+    "Duration of one portal call (sync workers, reconciliation), the client's short retries included.",
     ["operation"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0),
 )

@@ -8,8 +8,11 @@ on its own ``Bounded`` thread, and the whole check takes at most ``timeout_s``:
   daemon's topology is there);
 - **store**: ``SELECT 1`` in a read-only transaction (a SQLite file that does not exist yet counts
   as reachable: the daemon creates it at its start);
-- **portal**: a ``TraCuuHoSo`` of a code no province issues, logged in, with one attempt and a
-  timeout no longer than the check's (the answer "not held" is a success: the portal answered).
+- **portal**: as its API generation allows (``gateway.observe.probe``): for the envelope API a
+  ``TraCuuHoSo`` of a code no province issues, logged in (the answer "not held" is a success: the
+  portal answered); for the coordination generation an empty batch posted to its insert URL (and
+  the look-up too when ``DVCGW_PORTAL_PASSWORD`` is set); one attempt, with a timeout no longer
+  than the check's.
 
 A service that fails or does not answer in time is named with why, in words without secrets (URLs
 are shown without their passwords).
@@ -27,11 +30,9 @@ from gateway.config import Config, PortalConfig
 from gateway.errors import GatewayError
 from gateway.observe.bounded import Bounded
 from gateway.observe.ledger import LedgerWatch
+from gateway.observe.probe import PortalProbe
 from gateway.observe.queues import BrokerWatch
-from gateway.portal import PortalClient, make_client
 
-PROBE_CODE = "000.00.00.H00-000101-0000"
-"""The dossier code the portal is asked about: well-formed, and issued by no agency."""
 SERVICES = ("broker", "store", "portal")
 
 
@@ -48,33 +49,19 @@ class Check:
 
 
 class PortalWatch:
-    """The portal as the web server asks it: one client, kept logged in between checks."""
+    """The portal as the web server asks it: one probe on its own thread, its clients kept (logged
+    in) between checks."""
 
     def __init__(self, config: PortalConfig, timeout_s: float) -> None:
         self.config = dataclasses.replace(config, call_attempts=1, timeout_s=min(config.timeout_s, timeout_s))
         self.bounded = Bounded("portal", timeout_s)
-        self._client: PortalClient | None = None
+        self._probe = PortalProbe(self.config)
 
     def start_ping(self) -> Future[str]:
-        return self.bounded.start("ping", self._ping)
+        return self.bounded.start("ping", self._probe.ask)
 
     def close(self) -> None:
-        self.bounded.close(self._drop)
-
-    def _ping(self) -> str:
-        if self._client is None:
-            self._client = make_client(self.config)
-        try:
-            self._client.lookup(PROBE_CODE)
-        except BaseException:
-            self._drop()
-            raise
-        return f"{self.config.url} answered"
-
-    def _drop(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            client.close()
+        self.bounded.close(self._probe.close)
 
 
 class Readiness:

@@ -133,9 +133,14 @@ class DossierTrace:
             )
             out.append(f"      mapping {m.mapping} {m.mapping_hash[:12]}  content {m.content_hash[:12]}")
         out += ["", "Timeline:"]
-        out += [f"  {shown(at)}  {text}" for at, _, text in sorted(self._events(), key=lambda e: e[:2])]
+        out += [f"  {shown(at)}  {text}" for at, text in self.timeline()]
         out += ["", *self._portal_lines()]
         return out
+
+    def timeline(self) -> list[tuple[datetime, str]]:
+        """(when, what happened), in order: receipts, attempts, replays, findings of reconciliation
+        runs and their repairs; at equal times in that order. ``dvcgw trace`` and the console show it."""
+        return [(at, text) for at, _, text in sorted(self._events(), key=lambda e: e[:2])]
 
     def _events(self) -> list[tuple[datetime, int, str]]:
         """(when, order among equal times, what happened): receipts, attempts, replays, findings of

@@ -19,6 +19,7 @@ under ``"(none)"``.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -40,9 +41,11 @@ def _zeros() -> dict[str, int]:
     return dict.fromkeys(KINDS, 0)
 
 
-def _rate(counts: dict[str, int]) -> float:
-    received = sum(counts.values()) - counts[Kind.UNKNOWN]
-    return 1.0 if received == 0 else counts[Kind.IN_SYNC] / received
+def sync_rate(counts: Mapping[str, int]) -> float:
+    """Decision 766's figure from dossiers per class: ``in_sync`` ÷ the gateway's dossiers judged
+    (every class but ``unknown``); 1.0 when none was judged. A class absent from ``counts`` is 0."""
+    received = sum(counts.values()) - counts.get(Kind.UNKNOWN, 0)
+    return 1.0 if received == 0 else counts.get(Kind.IN_SYNC, 0) / received
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,7 @@ class Report:
 
     @property
     def sync_rate(self) -> float:
-        return _rate(self.counts)
+        return sync_rate(self.counts)  # the module's function: a class body is no enclosing scope
 
     @property
     def drift(self) -> int:
@@ -130,7 +133,7 @@ class Report:
             "sync_rate": self.sync_rate,
             "by_source": {source: dict(counts) for source, counts in sorted(self.by_source.items())},
             "by_agency": {
-                agency: {"counts": dict(counts), "sync_rate": _rate(counts)}
+                agency: {"counts": dict(counts), "sync_rate": sync_rate(counts)}
                 for agency, counts in sorted(self.by_agency.items())
             },
             "drift_over_time": [{"date": day, **counts} for day, counts in sorted(self.by_date.items())],

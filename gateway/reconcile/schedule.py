@@ -51,7 +51,9 @@ def run_schedule(config: Config, stop: threading.Event) -> None:
 
 
 def run_due(config: Config, stop: threading.Event, interval_s: float) -> None:
-    """One wake-up: run (or resume) a reconciliation if one is due."""
+    """One wake-up: run (or resume) a reconciliation if one is due; its portal calls are timed and
+    counted in the daemon's metrics (``dvcgw_portal_calls_total``, by operation)."""
+    from gateway.observe.portal import MeasuredPortalClient
     from gateway.portal import make_client
     from gateway.store import Store
 
@@ -64,7 +66,7 @@ def run_due(config: Config, stop: threading.Event, interval_s: float) -> None:
         due_after_s=interval_s,
     )
     with Store.open(config.store_url) as store:
-        client = make_client(config.portal)
+        client = MeasuredPortalClient(make_client(config.portal))
         try:
             reconciler = Reconciler(store, client, config.reconcile, agency=config.portal.madonvi, stop=stop)
             outcome = reconciler.run(request)

@@ -2,12 +2,14 @@
 
 ``Store.open(url)`` connects to SQLite (``sqlite:///path``, the default) or PostgreSQL
 (``postgresql://...``), brings the schema to head with the package's Alembic migrations, and
-returns a store for one thread. See ``gateway.store.sql`` for who calls what, and
+returns a store for one thread; ``StoreWatch(url)`` reads it without migrating (a reachability
+check and the figures the metrics show). See ``gateway.store.sql`` for who calls what, and
 ``gateway.store.model`` for the values that go in and come out.
 """
 
 from __future__ import annotations
 
+from gateway.store._watch import StoreWatch
 from gateway.store.model import (
     AttemptRow,
     DeadLetterRow,
@@ -18,6 +20,7 @@ from gateway.store.model import (
     DossierRow,
     FindingRow,
     FindingTally,
+    HourCount,
     Ingested,
     IntakeFileRow,
     MessageRow,
@@ -39,6 +42,8 @@ from gateway.store.model import (
     ReplayRow,
     Result,
     RunClaim,
+    RunFigures,
+    StoreFigures,
 )
 from gateway.store.sql import Store
 
@@ -52,6 +57,7 @@ __all__ = [
     "DossierRow",
     "FindingRow",
     "FindingTally",
+    "HourCount",
     "Ingested",
     "IntakeFileRow",
     "MessageRow",
@@ -73,5 +79,8 @@ __all__ = [
     "Replayed",
     "Result",
     "RunClaim",
+    "RunFigures",
     "Store",
+    "StoreFigures",
+    "StoreWatch",
 ]

@@ -470,3 +470,39 @@ class RepairRow:
     kind: str
     repaired_at: datetime
     operator: str
+
+
+# -- what watchers read (metrics, the console's dashboard) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class RunFigures:
+    """The newest finished reconciliation run over every source: its findings per class, as found
+    (a class without a finding is absent)."""
+
+    run_id: int
+    finished_at: datetime | None
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class StoreFigures:
+    """The store's figures at one moment, read in one transaction (``StoreWatch.figures``)."""
+
+    states: dict[str, int]
+    """Messages per state, every state present (zeros included)."""
+    replayed: int
+    """Rows of ``replays``: dead messages handed back to the pipeline."""
+    last_ack_at: datetime | None
+    """The newest acknowledgement by the portal (None: none yet)."""
+    reconcile: RunFigures | None
+
+
+@dataclass(frozen=True)
+class HourCount:
+    """One hour (``start``, aware UTC, on the hour) and the messages whose outcome fell in it:
+    acknowledged by the portal (``acked_at``) and dead (``dead_at``)."""
+
+    start: datetime
+    acked: int
+    dead: int

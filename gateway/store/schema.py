@@ -118,6 +118,9 @@ messages = Table(
     # Its leading column also serves every lookup by dossier code.
     UniqueConstraint("ma_ho_so", "revision", "content_hash"),
     Index(None, "state", "id"),
+    # The console's deliveries and deaths per hour (``Store.hourly_outcomes``).
+    Index(None, "acked_at"),
+    Index(None, "dead_at"),
     # AUTOINCREMENT: an id is a broker message id and must never be handed out twice, even if
     # the newest rows are ever purged.
     sqlite_autoincrement=True,

@@ -11,7 +11,11 @@ Who calls what:
 - reconciliation (``gateway.reconcile``): ``reconcile_claim`` (a run under a lease) →
   ``reconcile_dossiers``/``reconcile_unseen`` → ``reconcile_record`` (findings, repairs, progress)
   → ``reconcile_release``; ``reconcile_tally``/``reconcile_findings`` for its report;
+- the operator console's dashboard: ``hourly_outcomes``, ``latest_reconcile_run``;
 - tests, the demo, the benchmarks and the CLI: the read side at the end.
+
+``StoreWatch`` (``_watch``) is the read-only view the daemon's web server keeps for its metrics and
+readiness checks: it never migrates.
 
 Several processes share one store (the intake and N workers on one SQLite file; several daemons on
 one PostgreSQL database), so every method is one short transaction, and each rule that must hold
@@ -42,7 +46,7 @@ import tenacity
 from sqlalchemy import URL, Connection, Engine, RowMapping, func, select
 from sqlalchemy.exc import DBAPIError
 
-from gateway.store import _dead, _delivery, _ingest, _outbox, _reconcile
+from gateway.store import _activity, _dead, _delivery, _ingest, _outbox, _reconcile
 from gateway.store._engine import connected, create_store_engine, parse_url, shown, translated_errors
 from gateway.store._statements import OPEN, among, chunks, utc_now
 from gateway.store.migrate import upgrade
@@ -55,6 +59,7 @@ from gateway.store.model import (
     DossierRow,
     FindingRow,
     FindingTally,
+    HourCount,
     Ingested,
     IntakeFileRow,
     MessageRow,
@@ -406,6 +411,17 @@ class Store:
         """How many distinct dossiers the store has received."""
         with self._read("counting dossiers") as connection:
             return int(connection.execute(select(func.count()).select_from(dossiers)).scalar_one())
+
+    def hourly_outcomes(self, starts: Sequence[datetime]) -> list[HourCount]:
+        """Messages the portal acknowledged and messages that died in each hour beginning at
+        ``starts`` (aware UTC, on the hour), one ``HourCount`` per start in their order."""
+        with self._read("counting deliveries per hour") as connection:
+            return _activity.hourly_outcomes(connection, starts)
+
+    def latest_reconcile_run(self) -> ReconcileRunRow | None:
+        """The newest finished reconciliation run, else the newest one; None when none was ever run."""
+        with self._read("reading the newest reconciliation run") as connection:
+            return _activity.latest_run(connection)
 
     # -- reconciliation -------------------------------------------------------------------------
 

@@ -71,10 +71,9 @@ def _revisions(visit: Visit, life: DossierTrace) -> Markup:
 
 def _timeline(life: DossierTrace) -> Markup:
     # The command's own timeline (receipts, attempts, replays, findings, repairs), in its order.
-    events = sorted(life._events(), key=lambda e: e[:2])
     rows = join(
         html('<tr><td class="when">{at}</td><td class="mono what">{what}</td></tr>', at=at(moment), what=text)
-        for moment, _, text in events
+        for moment, text in life.timeline()
     )
     return html('<table id="timeline" class="wide"><tbody>{rows}</tbody></table>', rows=rows)
 

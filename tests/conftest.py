@@ -12,8 +12,8 @@ import structlog
 from gateway.packets import DossierPacket, PacketMeta, SchemaSet
 from gateway.sim import samples
 
-# store_url, open_store, store: a fresh store on each dialect (SQLite, PostgreSQL).
-pytest_plugins = ["tests.store_fixtures"]
+# store_url, open_store, store: a fresh store on each dialect (SQLite, PostgreSQL); browser: Chromium.
+pytest_plugins = ["tests.store_fixtures", "tests.browser_fixtures"]
 
 
 @pytest.fixture(autouse=True)

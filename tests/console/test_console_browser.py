@@ -14,10 +14,8 @@ machine and fails under CI (``CI`` set), as the reconciliation report's browser 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -52,33 +50,6 @@ REFUSED = [5, 13]
 
 def catalogue(codes: list[str]) -> list[dict[str, str]]:
     return [{"MaTTHC": code} for code in codes]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Headless Debian Chromium driven by Playwright; under CI its absence fails the test."""
-    executable = shutil.which("chromium")
-    missing = [
-        what
-        for what, absent in (
-            ("Playwright for Python", importlib.util.find_spec("playwright") is None),
-            ("Debian's chromium", executable is None),
-        )
-        if absent
-    ]
-    if missing:
-        reason = f"{' and '.join(missing)} not installed"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}: CI must run the console's browser test")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture

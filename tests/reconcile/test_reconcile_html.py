@@ -8,9 +8,6 @@ set), so CI always runs it.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -245,37 +242,6 @@ def test_a_count_that_is_not_an_integer_is_refused() -> None:
 
 
 # --- the page as Chromium renders it -----------------------------------------------------------------
-
-
-def chromium_path() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Headless Debian Chromium driven by Playwright; under CI its absence fails the test."""
-    executable = chromium_path()
-    missing = [
-        what
-        for what, absent in (
-            ("Playwright for Python", importlib.util.find_spec("playwright") is None),
-            ("Debian's chromium", executable is None),
-        )
-        if absent
-    ]
-    if missing:
-        reason = f"{' and '.join(missing)} not installed"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}: CI must run the browser test of the HTML report")
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 class Opened:

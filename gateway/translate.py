@@ -188,7 +188,13 @@ class Translator:
     def _one(self, item: SourceRecord | BadRecord, now: datetime) -> Outcome:
         if isinstance(item, BadRecord):
             problem = Problem(item.field or "record", None, item.reason)
-            return Rejection(item.provenance, None, (problem,), item.raw)
+            code = record_id = None
+            if item.readable is not None:  # what could be read names the record, when it can
+                code = self.mapping.dossier_code_of(item.readable)
+                record_id = self.mapping.record_id_of(item.readable)
+                if record_id is not None and not record_id.isprintable():
+                    record_id = None  # unchecked text (a lone surrogate): not for a message
+            return Rejection(item.provenance, code, (problem,), item.raw, record_id=record_id)
         try:
             return self.translate_record(item, now)
         except Exception as exc:  # a defect of the mapping: the record is kept and explained

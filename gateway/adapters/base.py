@@ -50,6 +50,10 @@ class BadRecord:
     reason: str
     raw: bytes
     field: str | None = None
+    readable: Tree | None = None
+    """What could be read of the record nonetheless (a row's cells, a parsed JSON object, a
+    misplaced XML element's tree), never mapped: only for naming the record in its rejection
+    (its dossier code, its vendor id). None when nothing could be read."""
 
 
 ReadResult = SourceRecord | BadRecord

@@ -356,7 +356,8 @@ class CsvAdapter(FileAdapter):
                 # skips the field scan.
                 problem = None if rows.clean else self._unreadable(row.fields, header, row)
                 if problem is not None:
-                    yield BadRecord(provenance, problem[1], row.raw, problem[0])
+                    cells = self._tree(header, row.fields)
+                    yield BadRecord(provenance, problem[1], row.raw, problem[0], cells)
                 else:
                     yield SourceRecord(provenance, self._tree(header, row.fields), row.raw)
         if index == 0:

@@ -519,7 +519,7 @@ class JsonAdapter(FileAdapter):
         try:
             tree = decoder.check(value, text, pos, end, None, scanned)
         except _Refused as exc:
-            return BadRecord(provenance, exc.reason, raw, exc.field)
+            return BadRecord(provenance, exc.reason, raw, exc.field, _readable(value))
         return SourceRecord(provenance, tree, raw)
 
     def _lines(self, pieces: Iterator[tuple[int, bytes]], where: Location) -> Iterator[ReadResult]:
@@ -554,7 +554,7 @@ class JsonAdapter(FileAdapter):
                 try:
                     tree = self._line_tree(decoder, text, scanned)
                 except _Refused as exc:
-                    yield BadRecord(provenance, exc.reason, body, exc.field)
+                    yield BadRecord(provenance, exc.reason, body, exc.field, _lenient(text))
                 except ValueError as exc:
                     yield BadRecord(provenance, _not_json(text, exc, number)[0], body)
                 else:
@@ -640,7 +640,7 @@ class JsonAdapter(FileAdapter):
         try:
             tree = decoder.check(value, text, pos, end, None, source.scanned)
         except _Refused as exc:
-            yield BadRecord(provenance, exc.reason, raw, exc.field)
+            yield BadRecord(provenance, exc.reason, raw, exc.field, _readable(value))
         else:
             yield SourceRecord(provenance, tree, raw)
         return end
@@ -717,3 +717,18 @@ def _skip(text: str, pos: int) -> int:
     match = _WHITESPACE.match(text, pos)
     assert match is not None  # a lone starred class matches the empty string
     return match.end()
+
+
+def _readable(value: Any) -> Tree | None:
+    """A refused record's decoded value, for naming it in its rejection (``BadRecord.readable``)."""
+    return value if isinstance(value, dict) else None
+
+
+def _lenient(text: str) -> Tree | None:
+    """A refused line read as plain JSON reads it (the last of duplicate keys, NaN as a number),
+    only to name the record in its rejection (``BadRecord.readable``)."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return _readable(value)

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from gateway.mapping.dates import BadDate, DateForm, DateForms, to_national
+from gateway.mapping.dates import BadDate, DateForm, DateForms
 from gateway.mapping.paths import TEXT_KEY, Path, PathError
 from gateway.mapping.rules import EachRule, FieldRule, RecordRules, Run, whole_number
 
@@ -32,12 +32,12 @@ class Divert(Exception):
 
 def _date(form: DateForm | DateForms, not_future: bool, text: str, run: Run) -> str:
     try:
-        moment = form.parse(text)
+        moment, national = form.national(text)
     except BadDate:
         raise Divert from None
     if not_future and moment > run.now + run.future_skew:
         raise Divert
-    return to_national(moment)
+    return national
 
 
 def _integer(text: str) -> int:

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from gateway.errors import InputError
-from gateway.mapping.coverage import CoverageReport, CoverageTracker
+from gateway.mapping.coverage import CaseCoverage, CoverageReport, CoverageTracker
 from gateway.mapping.rules import FieldRule
 from gateway.mapping.spec import SourceMapping
 from gateway.packets import SchemaSet
@@ -148,19 +148,27 @@ def run_fixtures(
 ) -> MappingResult:
     """Run every case of ``fixtures`` (one mapping's folder); with ``update``, rewrite expectations."""
     tracker = CoverageTracker()
+    cases: list[tuple[str, str]] = []
     # Translation as it runs in production (the generated fast path first), and the rules alone,
     # which a coverage tracker asks for: each case runs both ways, and they must agree.
     translator = Translator(mapping, schemas, future_skew=timedelta(minutes=10), clock=lambda: FIXTURE_NOW)
-    interpreter = Translator(
-        mapping, schemas, future_skew=timedelta(minutes=10), clock=lambda: FIXTURE_NOW, tracker=tracker
-    )
     result = MappingResult(mapping.name)
     for case in case_dirs(fixtures):
+        case_tracker = CoverageTracker()
+        interpreter = Translator(
+            mapping,
+            schemas,
+            future_skew=timedelta(minutes=10),
+            clock=lambda: FIXTURE_NOW,
+            tracker=case_tracker,
+        )
         actual = run_case(case, translator)
         disagreements = tuple(
             f"fast path and rules disagree: {line}"
             for line in differences(run_case(case, interpreter), actual)
         )
+        tracker.merge(case_tracker)
+        cases.append((case.name, case_coverage(mapping, case_tracker).summary()))
         if disagreements:
             result.cases.append(CaseResult(case.name, disagreements))
             continue
@@ -178,16 +186,32 @@ def run_fixtures(
             continue
         expected = json.loads(expected_file.read_text(encoding="utf-8"))
         result.cases.append(CaseResult(case.name, tuple(differences(expected, actual))))
-    result.coverage = coverage_report(mapping, tracker)
+    result.coverage = replace(coverage_report(mapping, tracker), cases=tuple(cases))
     return result
 
 
-def coverage_report(mapping: SourceMapping, tracker: CoverageTracker) -> CoverageReport:
+def _unmapped(mapping: SourceMapping, tracker: CoverageTracker) -> list[str]:
+    """Source fields the tracker saw that no rule of ``mapping`` reads."""
     seen = {p.replace("[]", "") for p in tracker.source_fields}
     mapped = mapping.mapped_patterns()
     # A null object ("agency": null) is seen as a leaf named like its parent; it is mapped when
     # its children are.
-    unmapped = sorted(p for p in seen - mapped if not any(m.startswith(p + ".") for m in mapped))
+    return sorted(p for p in seen - mapped if not any(m.startswith(p + ".") for m in mapped))
+
+
+def case_coverage(mapping: SourceMapping, tracker: CoverageTracker) -> CaseCoverage:
+    """What one case exercised (its own tracker)."""
+    rules = [rule.rule_id for rule in mapping.rules()]
+    return CaseCoverage(
+        rules_hit=sum(1 for rule in rules if rule in tracker.rules_hit),
+        rules=len(rules),
+        table_entries_hit=len(tracker.tables_hit),
+        unmapped_fields=tuple(_unmapped(mapping, tracker)),
+    )
+
+
+def coverage_report(mapping: SourceMapping, tracker: CoverageTracker) -> CoverageReport:
+    unmapped = _unmapped(mapping, tracker)
     rules = list(mapping.rules())
     never = sorted(f"{r.name} (line {r.line})" for r in rules if r.rule_id not in tracker.rules_hit)
     entries = {

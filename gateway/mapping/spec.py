@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path as FilePath
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -152,6 +152,22 @@ class SourceMapping:
             return None
         text = " ".join(str(value).split())
         return (text[: _RECORD_ID_CHARS - 1] + "…" if len(text) > _RECORD_ID_CHARS else text) or None
+
+    def dossier_code_of(self, tree: Tree) -> str | None:
+        """The dossier code (``MaHoSo``) of a record the adapter could read only in part (a
+        ``BadRecord``'s ``readable``), for the words of its rejection: the mapping's own rule,
+        checks included, on what was read; None when it gives no clean value."""
+        rule = next((r for r in self.dossier.rules if r.name == "MaHoSo"), None)
+        if not isinstance(rule, FieldRule):
+            return None
+        run = Run(root=tree, now=datetime.now(UTC), future_skew=timedelta(0))
+        try:
+            value = rule.apply(tree, run, "HoSo")
+        except Exception:  # what was read of a bad record may have any shape: no code, no crash
+            return None
+        if run.problems or not isinstance(value, str) or not value.isprintable():
+            return None
+        return value or None
 
     def map(
         self,

@@ -72,10 +72,14 @@ class SchemaSet:
         JSON Schema counts ``75000.0`` as an integer, the XSD (``xs:integer``) refuses its text, and
         the two renderings would hash differently; the national record holds no other number.
         """
-        fractional = [
-            Violation(path=path, message=f"{value!r} is not a whole number (write it without a fraction)")
-            for path, value in _fractional_numbers(document, "$")
-        ]
+        fractional = (
+            [
+                Violation(path=path, message=f"{value!r} is not a whole number (write it without a fraction)")
+                for path, value in _fractional_numbers(document, "$")
+            ]
+            if _holds_float(document)
+            else []
+        )
         validator = self._json_validator(definition)
         if validator.is_valid(document):
             return fractional
@@ -103,6 +107,22 @@ class SchemaSet:
 
 
 _LONG_QUOTED = re.compile(r'"[^"]{40,}"')
+
+
+def _holds_float(document: Any) -> bool:
+    """Whether a float lies anywhere in ``document``: the cheap test run on every packet (no paths
+    built), before ``_fractional_numbers`` says where."""
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is dict:
+            stack.extend(node.values())
+        elif kind is list:
+            stack.extend(node)
+        elif kind is float:
+            return True
+    return False
 
 
 def _fractional_numbers(node: Any, path: str) -> Iterator[tuple[str, float]]:

@@ -35,19 +35,29 @@ class TooDeep(UnsafeXml):
 _EXCESSIVE_DEPTH = re.compile(r"Excessive depth in document: (\d+)")
 
 
+HARDENED: dict[str, bool] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_blank_text": False,
+}
+"""The parser options every reader of outside XML uses (``etree.iterparse`` takes them as they are;
+the parsers below add ``decompress=False``, which iterparse does not know)."""
+
+
 def _parser(encoding: str | None = None) -> etree.XMLParser:
     # A parser is not thread-safe (lxml FAQ "Threading"): each call builds its own; it is cheap.
     # lxml-stubs 0.5.1 predates lxml 6's ``decompress`` and DocInfo.doctype: hence the ignores.
-    return etree.XMLParser(  # type: ignore[call-arg]
-        encoding=encoding,
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_blank_text=False,
-        decompress=False,
-    )
+    return etree.XMLParser(encoding=encoding, decompress=False, **HARDENED)  # type: ignore[call-arg,arg-type]
+
+
+def pull_parser(**options: object) -> etree.XMLPullParser:
+    """A feed parser with the hardened options, for documents read as they stream; ``options``
+    are its others (``events``, ``tag``, ``encoding``). It does not check for a DOCTYPE or entity
+    references as ``parse`` does: its caller sees the events and the tree as they come."""
+    return etree.XMLPullParser(decompress=False, **HARDENED, **options)  # type: ignore[call-arg,arg-type]
 
 
 def parse(data: bytes, *, max_bytes: int, encoding: str | None = None) -> etree._Element:

@@ -278,19 +278,7 @@ def _pull_parser(root_element: str) -> etree.XMLPullParser:
     as the document element should be, in any namespace: the first is the document element
     (records are read from the tree itself, and an event per element would cost a Python object
     each). A document element of another name is met when the parser closes."""
-    # lxml-stubs 0.5.1 predates lxml 6's ``decompress`` and types few of these keywords.
-    return etree.XMLPullParser(  # type: ignore[call-arg]
-        events=("start",),
-        tag="{*}" + root_element,
-        encoding="utf-8",
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_blank_text=False,
-        decompress=False,
-    )
+    return safexml.pull_parser(events=("start",), tag="{*}" + root_element, encoding="utf-8")
 
 
 class _Document:

@@ -1,21 +1,19 @@
-"""What the gateway did hour by hour, and its newest reconciliation run: the operator console's dashboard.
+"""What the gateway did hour by hour: the operator console's dashboard.
 
 For the console's dashboard (``gateway.web.console``): how many messages the portal acknowledged
-and how many died in each of the last hours, and the newest reconciliation run, whose report gives
-the Decision 766 sync rate. This module chooses the hours; the store counts them
-(``Store.hourly_outcomes``, ``Store.latest_reconcile_run``: read-only, one short read transaction
-each).
+and how many died in each of the last hours. This module chooses the hours; the store counts them
+(``Store.hourly_outcomes``: read-only, one short read transaction).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from gateway.store import HourCount, ReconcileRunRow, Store
+from gateway.store import HourCount, Store
 
 HOUR = timedelta(hours=1)
 
-__all__ = ["HOUR", "HourCount", "hour_starts", "hourly", "latest_run"]
+__all__ = ["HOUR", "HourCount", "hour_starts", "hourly"]
 
 
 def hour_starts(now: datetime, hours: int) -> list[datetime]:
@@ -27,8 +25,3 @@ def hour_starts(now: datetime, hours: int) -> list[datetime]:
 def hourly(store: Store, *, hours: int, now: datetime | None = None) -> list[HourCount]:
     """Acknowledged and dead messages in each of the last ``hours`` hours, oldest first."""
     return store.hourly_outcomes(hour_starts(now or datetime.now(UTC), hours))
-
-
-def latest_run(store: Store) -> ReconcileRunRow | None:
-    """The newest finished reconciliation run (else the newest one); None when none was ever run."""
-    return store.latest_reconcile_run()

@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 
 from lxml import etree
 
+from gateway import safexml
 from gateway.errors import Violation
 from gateway.packets.model import DossierPacket
 from gateway.packets.render import PACKET_ELEMENT, from_json, from_xml, to_json, to_xml
@@ -210,15 +211,7 @@ def _check_xml(path: Path, stream: BinaryIO, schemas: SchemaSet) -> Iterator[Ver
     hardened parser's settings: no DTD, no entities, no network, no huge trees)."""
     ns = "{" + schemas.layout.namespace + "}"
     packet_tag, list_tag = ns + PACKET_ELEMENT, ns + "DanhSachGoiHoSo"
-    events = etree.iterparse(
-        stream,
-        events=("start", "end"),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_blank_text=False,
-    )
+    events = etree.iterparse(stream, events=("start", "end"), **safexml.HARDENED)
     depth = index = 0
     root: Any = None
     try:

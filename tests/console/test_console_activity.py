@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from gateway.ops.activity import hour_starts, hourly, latest_run
+from gateway.ops.activity import hour_starts, hourly
 from gateway.store import NewReconcileRun, Store
 from gateway.synthetic import igate_record
 from tests.ops.ledger import acknowledge, message_of
@@ -33,9 +33,9 @@ def test_a_delivery_is_counted_in_its_hour_among_the_last_hours(store: Store) ->
 
 
 def test_the_latest_run_is_the_stores_newest_finished_one(store: Store) -> None:
-    assert latest_run(store) is None
+    assert store.latest_reconcile_run() is None
     new = NewReconcileRun(None, datetime.now(UTC), "all", None, False, "cli", "tester")
     claim = store.reconcile_claim(new, "host:1", 60)
     assert claim.run is not None
     assert store.reconcile_release(claim.run.id, "host:1", finished=True)
-    assert getattr(latest_run(store), "id", None) == claim.run.id
+    assert getattr(store.latest_reconcile_run(), "id", None) == claim.run.id

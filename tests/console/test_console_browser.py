@@ -14,7 +14,6 @@ machine and fails under CI (``CI`` set), as the reconciliation report's browser 
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -35,7 +34,15 @@ from gateway.store import MessageState, Store
 from gateway.synthetic import dossier_code, igate_file
 from gateway.web.console import create_console
 from tests.console.console_client import OPERATOR, PASSWORD
-from tests.pipeline.harness import SOURCE, Daemon, drop, gateway_env, start_sim, wait_for_counts
+from tests.pipeline.harness import (
+    SOURCE,
+    Daemon,
+    catalogue,
+    drop,
+    running_daemon,
+    running_sim,
+    wait_for_counts,
+)
 from tests.polling import wait_until
 from tests.services import broker_prefix
 
@@ -48,31 +55,16 @@ DOSSIERS = range(24)
 REFUSED = [5, 13]
 
 
-def catalogue(codes: list[str]) -> list[dict[str, str]]:
-    return [{"MaTTHC": code} for code in codes]
-
-
 @pytest.fixture
 def sim(tmp_path: Path) -> Iterator[SimProcess]:
-    file = tmp_path / "catalogue.json"
-    file.write_text(json.dumps(catalogue(LISTED)), encoding="utf-8")
-    process = start_sim(tmp_path, catalogue=file)
-    try:
+    with running_sim(tmp_path, listed=LISTED) as process:
         yield process
-    finally:
-        process.stop()
 
 
 @pytest.fixture
 def daemon(tmp_path: Path, sim: SimProcess) -> Iterator[Daemon]:
-    with broker_prefix() as prefix:
-        env = gateway_env(tmp_path / "var", f"sqlite:///{tmp_path / 'gateway.sqlite3'}", prefix, sim.base_url)
-        started = Daemon(env, tmp_path / "daemon.log").start()
-        try:
-            yield started
-        finally:
-            if started.process is not None:
-                started.stop()
+    with broker_prefix() as prefix, running_daemon(tmp_path, prefix, sim.base_url) as started:
+        yield started
 
 
 @pytest.fixture

@@ -22,12 +22,13 @@ from tests.pipeline.harness import (
     SOURCE,
     Daemon,
     assert_latest_delivered,
+    catalogue,
     drop,
     expected_portal,
-    gateway_env,
     portal_status,
+    running_daemon,
+    running_sim,
     sim_stats,
-    start_sim,
     wait_for_counts,
 )
 from tests.services import broker_prefix
@@ -39,10 +40,6 @@ REFUSED = [3, 17, 18, 30]
 TWICE = REFUSED[0]  # refused at revision 0, then again at revision 1
 
 
-def catalogue(codes: list[str]) -> list[dict[str, str]]:
-    return [{"MaTTHC": code} for code in codes]
-
-
 @pytest.fixture
 def prefix() -> Iterator[str]:
     with broker_prefix() as name:
@@ -52,24 +49,14 @@ def prefix() -> Iterator[str]:
 @pytest.fixture
 def sim(tmp_path: Path) -> Iterator[SimProcess]:
     """A simulator whose catalogue lacks UNLISTED: it refuses those dossiers for good."""
-    file = tmp_path / "catalogue.json"
-    file.write_text(json.dumps(catalogue(LISTED)), encoding="utf-8")
-    process = start_sim(tmp_path, catalogue=file)
-    try:
+    with running_sim(tmp_path, listed=LISTED) as process:
         yield process
-    finally:
-        process.stop()
 
 
 @pytest.fixture
 def daemon(tmp_path: Path, prefix: str, sim: SimProcess) -> Iterator[Daemon]:
-    env = gateway_env(tmp_path / "var", f"sqlite:///{tmp_path / 'gateway.sqlite3'}", prefix, sim.base_url)
-    started = Daemon(env, tmp_path / "daemon.log").start()
-    try:
+    with running_daemon(tmp_path, prefix, sim.base_url) as started:
         yield started
-    finally:
-        if started.process is not None:
-            started.stop()
 
 
 @pytest.mark.slow

@@ -10,7 +10,8 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,39 @@ def start_sim(folder: Path, *, catalogue: Path | None = None) -> SimProcess:
     )
     process.start()
     return process
+
+
+def catalogue(codes: Iterable[str]) -> list[dict[str, str]]:
+    """A procedure catalogue (``--catalogue``, ``PUT /_sim/catalogue``) listing ``codes``."""
+    return [{"MaTTHC": code} for code in codes]
+
+
+@contextmanager
+def running_sim(folder: Path, *, listed: Iterable[str] | None = None) -> Iterator[SimProcess]:
+    """``start_sim`` for a with-block, stopped at its end; ``listed``: a catalogue of those codes
+    only (the simulator refuses the dossiers of other procedures for good)."""
+    file = None
+    if listed is not None:
+        file = folder / "catalogue.json"
+        file.write_text(json.dumps(catalogue(listed)), encoding="utf-8")
+    process = start_sim(folder, catalogue=file)
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@contextmanager
+def running_daemon(folder: Path, prefix: str, portal_url: str, **extra: str) -> Iterator[Daemon]:
+    """A daemon under test (``gateway_env``: var and SQLite store under ``folder``) for a with-block,
+    stopped at its end unless the test killed or stopped it."""
+    env = gateway_env(folder / "var", f"sqlite:///{folder / 'gateway.sqlite3'}", prefix, portal_url, **extra)
+    started = Daemon(env, folder / "daemon.log").start()
+    try:
+        yield started
+    finally:
+        if started.process is not None:
+            started.stop()
 
 
 def gateway_env(var: Path, store_url: str, prefix: str, portal_url: str, **extra: str) -> dict[str, str]:

@@ -28,9 +28,10 @@ from tests.pipeline.harness import (
     drop,
     expected_portal,
     gateway_env,
+    running_daemon,
+    running_sim,
     set_faults,
     sim_stats,
-    start_sim,
     wait_for_portal,
     wait_settled,
 )
@@ -49,29 +50,17 @@ LOST_INSERTS = {dossier_code(i) for i in (101, 104, 110)}  # of BARE: the portal
 
 @pytest.fixture
 def sim(tmp_path: Path) -> Iterator[SimProcess]:
-    process = start_sim(tmp_path)
-    try:
+    with running_sim(tmp_path) as process:
         yield process
-    finally:
-        process.stop()
 
 
 @pytest.fixture
 def daemon(tmp_path: Path, sim: SimProcess) -> Iterator[Daemon]:
-    with broker_prefix() as prefix:
-        env = gateway_env(
-            tmp_path / "var",
-            f"sqlite:///{tmp_path / 'gateway.sqlite3'}",
-            prefix,
-            sim.base_url,
-            DVCGW_RECONCILE_INTERVAL_MIN="0",
-        )
-        started = Daemon(env, tmp_path / "daemon.log").start()
-        try:
-            yield started
-        finally:
-            if started.process is not None:
-                started.stop()
+    with (
+        broker_prefix() as prefix,
+        running_daemon(tmp_path, prefix, sim.base_url, DVCGW_RECONCILE_INTERVAL_MIN="0") as started,
+    ):
+        yield started
 
 
 def another_client(sim: SimProcess) -> JsonPortalClient:

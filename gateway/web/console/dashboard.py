@@ -2,7 +2,7 @@
 and the sync rate of the newest reconciliation.
 
 Everything comes from the store: ``state_counts`` (the ledger per state), ``gateway.ops.activity``
-(acknowledged and dead per hour, the newest reconciliation run) and the reconciliation's own report
+(acknowledged and dead per hour), ``latest_reconcile_run`` and the reconciliation's own report
 (``build_report``) for the Decision 766 figure. The page's numbers carry ``id``/``data-state`` so
 tests and tools can read them.
 """
@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from starlette.responses import Response
 
-from gateway.ops.activity import HourCount, hourly, latest_run
+from gateway.ops.activity import HourCount, hourly
 from gateway.ops.times import shown
 from gateway.reconcile.report import Report, build_report
 from gateway.store import ReconcileRunRow, Store
@@ -46,7 +46,7 @@ class Overview:
 
 
 def overview(store: Store, span: int) -> Overview:
-    run = latest_run(store)
+    run = store.latest_reconcile_run()
     return Overview(
         counts=store.state_counts(),
         hours=hourly(store, hours=span),

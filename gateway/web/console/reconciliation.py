@@ -14,7 +14,6 @@ from typing import Any
 
 from starlette.responses import HTMLResponse, Response
 
-from gateway.ops.activity import latest_run
 from gateway.reconcile.html import CLASSES, COLOURS, LABELS, MEANINGS, render_html
 from gateway.reconcile.report import Report, build_report
 from gateway.store import ReconcileRunRow, Store
@@ -33,7 +32,7 @@ def _chosen(visit: Visit) -> int | None:
 
 
 def _read(store: Store, run_id: int | None) -> tuple[ReconcileRunRow | None, Report | None]:
-    run = store.reconcile_run(run_id) if run_id is not None else latest_run(store)
+    run = store.reconcile_run(run_id) if run_id is not None else store.latest_reconcile_run()
     return run, (build_report(store, run.id) if run is not None else None)
 
 
